@@ -1,0 +1,88 @@
+"""Command line: parse arguments, build session + transport + UI, run; ``main`` -> exit code.
+
+Each sub-module registers its commands with ``register(subparsers, lang)``; adding a
+command never touches the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from papo import __version__
+from papo.cli import multicast as multicast_commands
+from papo.errors import ConfigError, PapoError
+from papo.i18n import LANGUAGES, language_from_environment, translate
+from papo.ui.text import error_text
+
+#: Command modules, in the order their commands appear in ``papo --help``.
+COMMAND_MODULES = [multicast_commands]
+
+EXIT_OK = 0
+EXIT_RUNTIME_ERROR = 1
+EXIT_USAGE = 2
+
+
+def _language(argv: Sequence[str]) -> str:
+    """``--lang`` if given (before parsing, so help is in that language), else the locale."""
+    for index, arg in enumerate(argv):
+        if arg == "--lang" and index + 1 < len(argv) and argv[index + 1] in LANGUAGES:
+            return argv[index + 1]
+        if arg.startswith("--lang=") and arg.split("=", 1)[1] in LANGUAGES:
+            return arg.split("=", 1)[1]
+    return language_from_environment()
+
+
+def build_parser(lang: str, prog: str = "papo") -> argparse.ArgumentParser:
+    """The whole ``papo`` argument parser, with help texts in ``lang``."""
+    pt = lang == "pt"
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description=(
+            "Chat para redes locais: multicast, cliente/servidor e P2P."
+            if pt
+            else "Chat for local networks: multicast, client/server and P2P."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"papo {__version__}")
+    lang_help = (
+        "idioma das mensagens (padrão: o do sistema)"
+        if pt
+        else "message language (default: from the locale)"
+    )
+    parser.add_argument("--lang", choices=LANGUAGES, default=lang, help=lang_help)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMANDO" if pt else "COMMAND")
+    for module in COMMAND_MODULES:
+        module.register(subparsers, lang)
+    seen: set[int] = set()
+    for command in subparsers.choices.values():
+        if id(command) not in seen:  # aliases share one parser
+            seen.add(id(command))
+            command.add_argument(
+                "--lang", choices=LANGUAGES, default=argparse.SUPPRESS, help=lang_help
+            )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "papo") -> int:
+    """Run papo with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    lang = _language(args_list)
+    parser = build_parser(lang, prog)
+    args = parser.parse_args(args_list)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(handler(args))
+    except PapoError as exc:
+        print(
+            translate("error_prefix", args.lang, text=error_text(exc, args.lang)), file=sys.stderr
+        )
+        return EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_RUNTIME_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK

@@ -1,0 +1,100 @@
+"""``papo send`` / ``papo receive`` (``emissor`` / ``receptor``): the handout's §4 chat."""
+
+from __future__ import annotations
+
+import argparse
+
+from papo.protocol.text import validate_nick
+from papo.transport.multicast import DEFAULT_GROUP, DEFAULT_PORT, DEFAULT_TTL, MulticastConfig
+
+
+def add_multicast_options(parser: argparse.ArgumentParser, lang: str) -> None:
+    """``--group --port --ttl --interface``, shared by every multicast command."""
+    pt = lang == "pt"
+    parser.add_argument(
+        "--group",
+        default=DEFAULT_GROUP,
+        help=(
+            "grupo multicast (padrão: %(default)s)"
+            if pt
+            else "multicast group (default: %(default)s)"
+        ),
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=("porta UDP (padrão: %(default)s)" if pt else "UDP port (default: %(default)s)"),
+    )
+    parser.add_argument(
+        "--ttl",
+        type=int,
+        default=DEFAULT_TTL,
+        help=(
+            "saltos de roteador (padrão: %(default)s = só a rede local)"
+            if pt
+            else "router hops (default: %(default)s = local network only)"
+        ),
+    )
+    parser.add_argument(
+        "--interface",
+        "-i",
+        default=None,
+        help=(
+            "interface de rede: nome (eth0) ou endereço IP (padrão: a do sistema)"
+            if pt
+            else "network interface: name (eth0) or IP address (default: the system's)"
+        ),
+    )
+
+
+def multicast_config(args: argparse.Namespace) -> MulticastConfig:
+    """The validated multicast settings from parsed arguments (raises ConfigError)."""
+    return MulticastConfig(
+        group=args.group, port=args.port, ttl=args.ttl, interface=args.interface
+    ).validated()
+
+
+def _run_send(args: argparse.Namespace) -> int:
+    from papo.ui.handout import run_sender
+
+    nick = validate_nick(args.nick)
+    return run_sender(multicast_config(args), nick, args.lang)
+
+
+def _run_receive(args: argparse.Namespace) -> int:
+    from papo.ui.handout import run_receiver
+
+    nick = validate_nick(args.nick)
+    return run_receiver(multicast_config(args), nick, args.lang)
+
+
+def register(subparsers: argparse._SubParsersAction, lang: str) -> None:  # type: ignore[type-arg]
+    """Add ``send`` and ``receive`` with their handout (pt-BR) and English aliases."""
+    pt = lang == "pt"
+    nick_help = "seu nome no chat" if pt else "your name in the chat"
+    send = subparsers.add_parser(
+        "send",
+        aliases=["emissor", "sender"],
+        help=(
+            "emissor multicast: envia cada linha digitada até 'sair'"
+            if pt
+            else "multicast sender: sends each typed line until 'sair'"
+        ),
+    )
+    send.add_argument("nick", metavar="NOME" if pt else "NICK", help=nick_help)
+    add_multicast_options(send, lang)
+    send.set_defaults(handler=_run_send)
+
+    receive = subparsers.add_parser(
+        "receive",
+        aliases=["receptor", "receiver"],
+        help=(
+            "receptor multicast: mostra as mensagens do grupo até alguém digitar 'sair'"
+            if pt
+            else "multicast receiver: shows the group's messages until someone types 'sair'"
+        ),
+    )
+    receive.add_argument("nick", metavar="NOME" if pt else "NICK", help=nick_help)
+    add_multicast_options(receive, lang)
+    receive.set_defaults(handler=_run_receive)

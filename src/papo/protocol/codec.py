@@ -1,0 +1,281 @@
+"""Encoding and strict, total decoding of chat messages (pure: bytes in, values out).
+
+:func:`decode` accepts *any* bytes and returns either a :class:`ChatMessage` or a
+:class:`~papo.errors.DecodeError`; it never raises, so one bad datagram cannot stop
+a receive loop. Text that is not JSON at all (some handout programs send
+``"nome: mensagem"``) becomes a message marked ``plain``, attributed to its source.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+from collections.abc import Callable
+
+from papo.errors import DecodeError, InputError
+from papo.protocol.limits import DEFAULT_LIMITS, Limits
+from papo.protocol.message import ChatMessage, MessageType
+
+_TYPE_RE = re.compile(r"[a-z][a-z0-9_-]{0,15}\Z")
+_ID_RE = re.compile(r"[!-~]+\Z")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+_MAX_VERSION = 1000
+_MAX_SEQ = 2**63 - 1
+_MAX_TS = 1e11  # seconds since 1970: year 5138; rejects nonsense, accepts any real clock
+_MAX_ROOM_CHARS = 64
+_ZWJ = "\u200d"
+_JSON_OPENERS = ("{", "[", '"')
+
+
+def encode(message: ChatMessage) -> bytes:
+    """The compact UTF-8 JSON bytes of ``message`` (handout keys first)."""
+    return json.dumps(
+        message.wire_dict(), ensure_ascii=False, separators=(",", ":"), allow_nan=False
+    ).encode("utf-8")
+
+
+def decode(
+    payload: bytes, source: str | None = None, limits: Limits = DEFAULT_LIMITS
+) -> ChatMessage | DecodeError:
+    """Decode one datagram or line; return a message or a typed error, never raise."""
+    if len(payload) > limits.max_datagram_bytes:
+        return DecodeError("decode_oversize", size=len(payload), max=limits.max_datagram_bytes)
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError:
+        return DecodeError("decode_invalid_utf8")
+    text = text.removeprefix("\ufeff")
+    stripped = text.strip()
+    if not stripped:
+        return DecodeError("decode_empty")
+    if not stripped.startswith(_JSON_OPENERS):
+        return _plain_message(text, source, limits)
+    if _nesting_exceeds(stripped, limits.max_json_depth):
+        return DecodeError("decode_too_deep", max=limits.max_json_depth)
+    try:
+        value = json.loads(stripped, parse_constant=_reject_constant)
+    except ValueError as exc:  # JSONDecodeError, huge integers, NaN/Infinity
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+        return DecodeError("decode_invalid_json", reason=reason[:80])
+    if not isinstance(value, dict):
+        return DecodeError("decode_not_object", kind=_json_kind(value))
+    return _message_from_object(value, source, limits)
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _json_kind(value: object) -> str:
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool) or value is None:
+        return "literal"
+    return "number"
+
+
+def _nesting_exceeds(text: str, max_depth: int) -> bool:
+    """True when arrays/objects nest deeper than ``max_depth`` (scanned before parsing)."""
+    if text.count("{") + text.count("[") <= max_depth:
+        return False
+    depth = 0
+    in_string = False
+    escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            depth += 1
+            if depth > max_depth:
+                return True
+        elif char in "}]":
+            depth -= 1
+    return False
+
+
+def _plain_message(text: str, source: str | None, limits: Limits) -> ChatMessage | DecodeError:
+    data = text.rstrip("\r\n")
+    if len(data) > limits.max_text_chars:
+        return DecodeError(
+            "decode_too_long", field="data", length=len(data), max=limits.max_text_chars
+        )
+    return ChatMessage(user=source or "?", data=data, plain=True, source=source)
+
+
+def _message_from_object(
+    obj: dict[str, object], source: str | None, limits: Limits
+) -> ChatMessage | DecodeError:
+    fields: dict[str, object] = {}
+    for key, max_len in (("user", limits.max_nick_chars), ("data", limits.max_text_chars)):
+        if key not in obj:
+            return DecodeError("decode_missing_field", field=key)
+        error = _check_text(obj[key], key, max_len, allow_empty=(key == "data"))
+        if error is not None:
+            return error
+        fields[key] = obj[key]
+    for key, check in _OPTIONAL_CHECKS.items():
+        if key in obj and obj[key] is not None:
+            error = check(obj[key], key, limits)
+            if error is not None:
+                return error
+            fields[key] = obj[key]
+    part, parts = fields.get("part"), fields.get("parts")
+    if (part is None) != (parts is None) or (
+        isinstance(part, int) and isinstance(parts, int) and part > parts
+    ):
+        return DecodeError("decode_bad_value", field="part")
+    return ChatMessage(source=source, **fields)  # type: ignore[arg-type]
+
+
+def _check_text(value: object, key: str, max_len: int, allow_empty: bool) -> DecodeError | None:
+    if not isinstance(value, str):
+        return DecodeError("decode_wrong_type", field=key, expected="string")
+    if len(value) > max_len:
+        return DecodeError("decode_too_long", field=key, length=len(value), max=max_len)
+    if (not allow_empty and not value.strip()) or _SURROGATE_RE.search(value):
+        return DecodeError("decode_bad_value", field=key)
+    return None
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _int_check(low: int, high: Callable[[Limits], int]) -> Callable[..., DecodeError | None]:
+    def check(value: object, key: str, limits: Limits) -> DecodeError | None:
+        if not _is_int(value):
+            return DecodeError("decode_wrong_type", field=key, expected="integer")
+        if not low <= value <= high(limits):  # type: ignore[operator]
+            return DecodeError("decode_bad_value", field=key)
+        return None
+
+    return check
+
+
+def _check_type(value: object, key: str, limits: Limits) -> DecodeError | None:
+    if not isinstance(value, str):
+        return DecodeError("decode_wrong_type", field=key, expected="string")
+    if not _TYPE_RE.match(value):
+        return DecodeError("decode_bad_value", field=key)
+    return None
+
+
+def _check_id(value: object, key: str, limits: Limits) -> DecodeError | None:
+    if not isinstance(value, str):
+        return DecodeError("decode_wrong_type", field=key, expected="string")
+    if len(value) > limits.max_id_chars:
+        return DecodeError("decode_too_long", field=key, length=len(value), max=limits.max_id_chars)
+    if not _ID_RE.match(value):
+        return DecodeError("decode_bad_value", field=key)
+    return None
+
+
+def _check_ts(value: object, key: str, limits: Limits) -> DecodeError | None:
+    if not (_is_int(value) or isinstance(value, float)):
+        return DecodeError("decode_wrong_type", field=key, expected="number")
+    if not (math.isfinite(value) and 0 <= value < _MAX_TS):  # type: ignore[arg-type,operator]
+        return DecodeError("decode_bad_value", field=key)
+    return None
+
+
+def _check_to(value: object, key: str, limits: Limits) -> DecodeError | None:
+    return _check_text(value, key, limits.max_nick_chars, allow_empty=False)
+
+
+def _check_room(value: object, key: str, limits: Limits) -> DecodeError | None:
+    return _check_text(value, key, _MAX_ROOM_CHARS, allow_empty=False)
+
+
+_OPTIONAL_CHECKS: dict[str, Callable[..., DecodeError | None]] = {
+    "v": _int_check(1, lambda limits: _MAX_VERSION),
+    "type": _check_type,
+    "id": _check_id,
+    "node": _check_id,
+    "seq": _int_check(0, lambda limits: _MAX_SEQ),
+    "ts": _check_ts,
+    "part": _int_check(1, lambda limits: limits.max_parts),
+    "parts": _int_check(1, lambda limits: limits.max_parts),
+    "to": _check_to,
+    "room": _check_room,
+}
+
+#: Builds the message that carries one chunk: ``build(chunk, part, parts)``; part and
+#: parts are ``None`` when the text fits in a single message.
+PartBuilder = Callable[[str, int | None, int | None], ChatMessage]
+
+
+def split_text(text: str, build: PartBuilder, limits: Limits = DEFAULT_LIMITS) -> list[ChatMessage]:
+    """Split ``text`` into messages whose encoding fits ``limits.send_datagram_bytes``.
+
+    Raises :class:`~papo.errors.InputError` when the text is longer than
+    ``limits.max_input_chars`` or would need more than ``limits.max_parts`` datagrams.
+    """
+    if len(text) > limits.max_input_chars:
+        raise InputError("input_too_long", length=len(text), max=limits.max_input_chars)
+    budget = limits.send_datagram_bytes
+    whole = build(text, None, None)
+    if len(encode(whole)) <= budget:
+        return [whole]
+    chunks: list[str] = []
+    rest = text
+    while rest:
+        part = len(chunks) + 1
+        if part > limits.max_parts:
+            raise InputError("too_many_parts", parts=f">{limits.max_parts}", max=limits.max_parts)
+        size = _largest_fitting_prefix(rest, part, build, limits)
+        if size == 0:
+            raise InputError("input_too_long", length=len(text), max=limits.max_input_chars)
+        size = _pleasant_cut(rest, size)
+        chunks.append(rest[:size])
+        rest = rest[size:]
+    total = len(chunks)
+    return [build(chunk, index, total) for index, chunk in enumerate(chunks, start=1)]
+
+
+def _largest_fitting_prefix(rest: str, part: int, build: PartBuilder, limits: Limits) -> int:
+    """The most leading characters of ``rest`` that fit one datagram as part ``part``.
+
+    ``parts`` is measured at ``limits.max_parts``, whose digits are never fewer than the
+    final count's, so the real message is never larger than the one measured.
+    """
+    budget = limits.send_datagram_bytes
+    low, high = 0, min(len(rest), budget)  # every character takes at least one byte
+    while low < high:
+        middle = (low + high + 1) // 2
+        if len(encode(build(rest[:middle], part, limits.max_parts))) <= budget:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _pleasant_cut(rest: str, size: int) -> int:
+    """Move a cut back to a space, or at least off a combining mark or emoji joiner."""
+    if size >= len(rest):
+        return size
+    space = rest.rfind(" ", size // 2, size)
+    if space > 0:
+        return space + 1
+    cut = size
+    while cut > size // 2 and (
+        unicodedata.combining(rest[cut])
+        or rest[cut] == _ZWJ
+        or rest[cut - 1] == _ZWJ
+        or "\ufe00" <= rest[cut] <= "\ufe0f"
+    ):
+        cut -= 1
+    return cut if cut > 0 else size
+
+
+__all__ = ["MessageType", "decode", "encode", "split_text"]

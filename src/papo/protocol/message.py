@@ -1,0 +1,65 @@
+"""The chat message envelope: the handout's ``{"user", "data"}`` plus optional papo keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class MessageType(StrEnum):
+    """Known values of the optional ``type`` key; absent means :attr:`CHAT`."""
+
+    CHAT = "chat"  # a line of chat (also what handout programs send, without "type")
+    ME = "me"  # an action: "* ana waves"
+    JOIN = "join"  # the user entered the room
+    LEAVE = "leave"  # the user left the room (not "everyone stop")
+    PRIVATE = "private"  # addressed to one nick (``to``)
+    NICK = "nick"  # the user changed nick; ``data`` holds the new nick
+    SYSTEM = "system"  # a notice from a server
+
+
+#: The version of the papo envelope this code writes in ``v``.
+PROTOCOL_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMessage:
+    """One message, as sent on the wire and as decoded from it.
+
+    ``user`` and ``data`` are the handout's keys and always present. The other fields
+    are papo's optional keys; programs written to the handout ignore them.
+    ``plain`` and ``source`` are never sent: they describe how a message was received
+    (``plain`` = the peer sent bare text, not JSON; ``source`` = its address as text).
+    """
+
+    user: str
+    data: str
+    type: str = MessageType.CHAT
+    v: int | None = None
+    id: str | None = None
+    node: str | None = None
+    seq: int | None = None
+    ts: float | None = None
+    part: int | None = None
+    parts: int | None = None
+    to: str | None = None
+    room: str | None = None
+    plain: bool = False
+    source: str | None = None
+
+    def is_quit_word(self, word: str = "sair") -> bool:
+        """True when this is a chat line saying the handout's stop word (any case, spaces)."""
+        return self.type == MessageType.CHAT and self.data.strip().casefold() == word
+
+    def wire_dict(self) -> dict[str, object]:
+        """The JSON object for the wire: handout keys first, then papo keys that are set."""
+        out: dict[str, object] = {"user": self.user, "data": self.data}
+        if self.v is not None:
+            out["v"] = self.v
+        if self.type != MessageType.CHAT or self.v is not None:
+            out["type"] = str(self.type)
+        for key in ("id", "node", "seq", "ts", "part", "parts", "to", "room"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        return out

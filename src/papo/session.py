@@ -1,0 +1,162 @@
+"""The chat itself, independent of transports and screens (sans-I/O).
+
+Sessions take bytes and typed text in and give events and bytes to send out; the
+caller does the I/O. This keeps every rule of the chat testable without sockets.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from papo.errors import DecodeError
+from papo.protocol.codec import decode, encode, split_text
+from papo.protocol.limits import DEFAULT_LIMITS, Limits
+from papo.protocol.message import PROTOCOL_VERSION, ChatMessage
+from papo.protocol.text import clean_input, validate_nick
+
+#: The handout's stop word: typed on a sender, it ends every receiver.
+QUIT_WORD = "sair"
+
+#: How many distinct senders a receiver tracks sequence numbers for (oldest forgotten).
+MAX_TRACKED_SENDERS = 1024
+
+Clock = Callable[[], float]
+
+
+def new_node_id() -> str:
+    """A random id for this program run, so receivers can tell senders apart."""
+    return secrets.token_hex(8)
+
+
+def is_quit_word(text: str, word: str = QUIT_WORD) -> bool:
+    """True when ``text`` is the stop word, ignoring case and surrounding spaces."""
+    return text.strip().casefold() == word
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """A message arrived."""
+
+    message: ChatMessage
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A datagram was dropped because it is not a valid message."""
+
+    error: DecodeError
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ended:
+    """A sender typed the stop word: the receiver should stop."""
+
+    message: ChatMessage
+
+
+@dataclass(frozen=True, slots=True)
+class Lost:
+    """Sequence numbers show that ``count`` messages of ``user`` never arrived."""
+
+    user: str
+    node: str
+    count: int
+
+
+Event = Received | Rejected | Ended | Lost
+
+
+class SenderSession:
+    """The handout's *emissor*: turns typed lines into datagrams of ``{"user", "data"}``."""
+
+    def __init__(
+        self,
+        nick: str,
+        *,
+        node: str | None = None,
+        clock: Clock = time.time,
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> None:
+        self.nick = validate_nick(nick, limits.max_nick_chars)
+        self.node = node or new_node_id()
+        self._clock = clock
+        self._limits = limits
+        self._next_seq = 1
+
+    def compose(self, text: str) -> list[bytes]:
+        """The datagrams that carry ``text`` (several if it does not fit 1024 bytes).
+
+        Raises :class:`~papo.errors.InputError` if the text is too long to send.
+        """
+        text = clean_input(text)
+        now = self._clock()
+        first_seq = self._next_seq
+
+        def build(chunk: str, part: int | None, parts: int | None) -> ChatMessage:
+            return ChatMessage(
+                user=self.nick,
+                data=chunk,
+                v=PROTOCOL_VERSION,
+                node=self.node,
+                seq=first_seq + (part or 1) - 1,
+                ts=round(now, 3),
+                part=part,
+                parts=parts,
+            )
+
+        messages = split_text(text, build, self._limits)
+        self._next_seq += len(messages)
+        return [encode(message) for message in messages]
+
+    def farewell(self) -> bytes:
+        """The datagram that says the stop word, ending every receiver."""
+        (datagram,) = self.compose(QUIT_WORD)
+        return datagram
+
+
+class SequenceTracker:
+    """Counts messages lost per sender from ``node``/``seq``; bounded in senders tracked."""
+
+    def __init__(self, max_senders: int = MAX_TRACKED_SENDERS) -> None:
+        self._last: OrderedDict[str, int] = OrderedDict()
+        self._max_senders = max_senders
+
+    def observe(self, node: str, seq: int) -> int:
+        """Record ``seq`` from ``node``; return how many earlier numbers were skipped."""
+        last = self._last.get(node)
+        self._last[node] = seq if last is None else max(last, seq)
+        self._last.move_to_end(node)
+        while len(self._last) > self._max_senders:
+            self._last.popitem(last=False)
+        if last is None or seq <= last:
+            return 0
+        return seq - last - 1
+
+
+class ReceiverSession:
+    """The handout's *receptor*: decodes datagrams into events; never reads input."""
+
+    def __init__(self, *, quit_word: str = QUIT_WORD, limits: Limits = DEFAULT_LIMITS) -> None:
+        self._quit_word = quit_word
+        self._limits = limits
+        self._sequences = SequenceTracker()
+        self.rejected = 0
+
+    def receive(self, payload: bytes, source: str) -> list[Event]:
+        """Turn one datagram into events (a message, a rejection, losses, the end)."""
+        result = decode(payload, source, self._limits)
+        if isinstance(result, DecodeError):
+            self.rejected += 1
+            return [Rejected(result, source)]
+        events: list[Event] = []
+        if result.node is not None and result.seq is not None:
+            missing = self._sequences.observe(result.node, result.seq)
+            if missing:
+                events.append(Lost(result.user, result.node, missing))
+        events.append(Ended(result) if result.is_quit_word(self._quit_word) else Received(result))
+        return events

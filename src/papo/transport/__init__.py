@@ -1,0 +1,1 @@
+"""Transports: one module per way of moving bytes (multicast, tcp, mesh, broker)."""

@@ -1,0 +1,1 @@
+"""User interfaces: the only code that reads the keyboard and prints."""
