@@ -1,0 +1,81 @@
+"""What every chat-room transport offers the session: the :class:`ChatTransport` contract.
+
+A transport moves :class:`~papo.protocol.message.ChatMessage` values between this program
+and a room (a multicast group, a TCP room server, a P2P mesh, a NATS subject) and reports
+what happens as :data:`TransportEvent` values. It never prints and never reads the
+keyboard. One contract test suite runs against every transport.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from papo.errors import DecodeError
+from papo.protocol.message import ChatMessage
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """A message from the room arrived (including join/leave/nick/system messages)."""
+
+    message: ChatMessage
+
+
+@dataclass(frozen=True, slots=True)
+class Dropped:
+    """Something arrived that is not a valid message; it was dropped and counted."""
+
+    error: DecodeError
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class RosterChanged:
+    """The transport's current view of who is in the room (sorted nicks)."""
+
+    nicks: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MessagesLost:
+    """Sequence numbers (or the server) show that ``count`` messages of ``user`` were lost."""
+
+    user: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChanged:
+    """The link changed state: ``code`` is a :mod:`papo.i18n` key, e.g. ``"connected"``,
+    ``"reconnecting"``, ``"disconnected"``; ``details`` fill its text."""
+
+    code: str
+    details: Mapping[str, object] = field(default_factory=dict)
+
+
+TransportEvent = Delivered | Dropped | RosterChanged | MessagesLost | StatusChanged
+
+
+@runtime_checkable
+class ChatTransport(Protocol):
+    """A way to reach a chat room, used by :mod:`papo.session` and the user interfaces.
+
+    Lifecycle: ``await open()``, then any number of ``await send(message)`` while
+    ``async for event in events()`` runs in another task; ``await close()`` ends
+    ``events()``. ``send`` raises :class:`~papo.errors.PapoError` subclasses only.
+    """
+
+    async def open(self) -> None:
+        """Connect / join; raise ConfigError or NetworkError with a one-line reason."""
+
+    async def send(self, message: ChatMessage) -> None:
+        """Send one message to the room (the transport splits/frames it as needed)."""
+
+    def events(self) -> AsyncIterator[TransportEvent]:
+        """Everything that arrives, until :meth:`close`."""
+        ...
+
+    async def close(self) -> None:
+        """Leave the room and release every resource; safe to call twice."""
