@@ -55,7 +55,14 @@ class StatusChanged:
     details: Mapping[str, object] = field(default_factory=dict)
 
 
-TransportEvent = Delivered | Dropped | RosterChanged | MessagesLost | StatusChanged
+@dataclass(frozen=True, slots=True)
+class NickChanged:
+    """The room accepted a new nick for the local user (after a ``type: nick`` message)."""
+
+    nick: str
+
+
+TransportEvent = Delivered | Dropped | RosterChanged | MessagesLost | StatusChanged | NickChanged
 
 
 @runtime_checkable
@@ -65,6 +72,17 @@ class ChatTransport(Protocol):
     Lifecycle: ``await open()``, then any number of ``await send(message)`` while
     ``async for event in events()`` runs in another task; ``await close()`` ends
     ``events()``. ``send`` raises :class:`~papo.errors.PapoError` subclasses only.
+
+    Rules every transport keeps:
+
+    - It is built with the local nick; ``open()`` joins the room with it (and may raise
+      ConfigError, e.g. a nick already taken, with a suggestion in the details).
+    - ``send`` takes messages of type chat, me, private (``to`` set), nick (``data`` is
+      the new nick; the transport answers with :class:`NickChanged` or a refusal) and
+      leave. ``close()`` after a leave message is how the user quits.
+    - It never delivers the local user's own messages back (the UI echoes them itself),
+      and delivers every other message at most once.
+    - It keeps :class:`RosterChanged` up to date (``/who`` shows the latest roster).
     """
 
     async def open(self) -> None:

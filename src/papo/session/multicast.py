@@ -1,4 +1,4 @@
-"""The chat itself, independent of transports and screens (sans-I/O).
+"""The handout's multicast roles (sans-I/O): the sender (emissor) and the receiver (receptor).
 
 Sessions take bytes and typed text in and give events and bytes to send out; the
 caller does the I/O. This keeps every rule of the chat testable without sockets.
