@@ -22,6 +22,7 @@ DEFAULT_GROUP = "224.3.29.71"
 DEFAULT_PORT = 5007
 DEFAULT_TTL = 1
 
+_IPV6_LINK_LOCAL_SCOPE = 2  # RFC 4291 multicast scope: 1 interface-local, 2 link-local
 _NO_ROUTE_ERRNOS = {errno.ENETUNREACH, errno.ENODEV, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL}
 _PERMISSION_ERRNOS = {errno.EACCES, errno.EPERM}
 
@@ -104,7 +105,9 @@ def _os_error(exc: OSError, action: str, config: MulticastConfig) -> NetworkErro
 
 
 def _ipv6_index(config: MulticastConfig, choice: InterfaceChoice) -> int:
-    if choice.index == 0 and ipaddress.IPv6Address(config.group.split("%")[0]).is_link_local:
+    """The interface index for an IPv6 group; link-scoped groups (ff01::, ff02::) need one."""
+    scope = (int(ipaddress.IPv6Address(config.group.split("%")[0])) >> 112) & 0xF
+    if choice.index == 0 and scope <= _IPV6_LINK_LOCAL_SCOPE:
         raise ConfigError("ipv6_needs_interface", group=config.group)
     return choice.index
 
