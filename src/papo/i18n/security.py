@@ -1,4 +1,50 @@
 """Texts of passphrases, TLS, nick ownership."""
 
 # code -> (pt-BR, en)
-CATALOG: dict[str, tuple[str, str]] = {}
+CATALOG: dict[str, tuple[str, str]] = {
+    # passphrase mode: setting it up
+    "crypto_missing": (
+        "o modo com senha precisa da biblioteca cryptography: instale com "
+        "pip install 'papo[crypto]'",
+        "passphrase mode needs the cryptography library: install it with "
+        "pip install 'papo[crypto]'",
+    ),
+    "passphrase_empty": (
+        "senha vazia: digite uma senha (ou defina PAPO_SENHA)",
+        "empty passphrase: type one (or set PAPO_SENHA)",
+    ),
+    "passphrase_prompt": ("Senha da sala: ", "Room passphrase: "),
+    "passphrase_on": (
+        "modo com senha: só quem tem a senha lê ou envia mensagens nesta sala",
+        "passphrase mode: only those with the passphrase can read or send in this room",
+    ),
+    "sealed_exhausted": (
+        "contador de mensagens esgotado: reinicie o programa",
+        "message counter exhausted: restart the program",
+    ),
+    # passphrase mode: why a datagram was dropped ({count} = how many so far)
+    "sealed_not_sealed": (
+        "não cifrado (enviado sem senha?); ignorados até agora: {count}",
+        "not encrypted (sent without the passphrase?); dropped so far: {count}",
+    ),
+    "sealed_truncated": (
+        "datagrama cifrado curto demais ({size} bytes); ignorados até agora: {count}",
+        "encrypted datagram too short ({size} bytes); dropped so far: {count}",
+    ),
+    "sealed_wrong_passphrase": (
+        "não foi possível decifrar: senha errada?; ignorados até agora: {count}",
+        "cannot decrypt: wrong passphrase?; dropped so far: {count}",
+    ),
+    "sealed_forged": (
+        "falsificado ou corrompido (autenticação falhou); rejeitados até agora: {count}",
+        "forged or corrupted (authentication failed); rejected so far: {count}",
+    ),
+    "sealed_replayed": (
+        "repetido (replay); rejeitados até agora: {count}",
+        "replayed; rejected so far: {count}",
+    ),
+    "sealed_too_old": (
+        "antigo demais (fora da janela de {window} mensagens); rejeitados até agora: {count}",
+        "too old (outside the window of {window} messages); rejected so far: {count}",
+    ),
+}
