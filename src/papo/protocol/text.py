@@ -16,6 +16,7 @@ _UNSAFE_RE = re.compile(
     "[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f"
     "\ufeff\ufff9-\ufffb\ud800-\udfff\U000e0000-\U000e007f]"
 )
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _NICK_PUNCTUATION = frozenset("_-.")
 
 
@@ -52,11 +53,7 @@ def _escape(match: re.Match[str], text: str) -> str:
 
 def clean_input(text: str) -> str:
     """Make a typed line sendable: lone surrogates (undecodable bytes) become U+FFFD."""
-    return text.encode("utf-8", "replace").decode("utf-8") if _has_surrogate(text) else text
-
-
-def _has_surrogate(text: str) -> bool:
-    return any("\ud800" <= char <= "\udfff" for char in text)
+    return _SURROGATE_RE.sub("\ufffd", text)
 
 
 def validate_nick(nick: str, max_chars: int = MAX_NICK_CHARS) -> str:
