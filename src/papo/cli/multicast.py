@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from papo.cli.passphrase import add_passphrase_option, seal_from_args
 from papo.protocol.text import validate_nick
 from papo.transport.multicast import DEFAULT_GROUP, DEFAULT_PORT, DEFAULT_TTL, MulticastConfig
 
@@ -59,14 +60,18 @@ def _run_send(args: argparse.Namespace) -> int:
     from papo.ui.handout import run_sender
 
     nick = validate_nick(args.nick)
-    return run_sender(multicast_config(args), nick, args.lang)
+    config = multicast_config(args)
+    seal = seal_from_args(args, config.group, config.port)
+    return run_sender(config, nick, args.lang, seal=seal)
 
 
 def _run_receive(args: argparse.Namespace) -> int:
     from papo.ui.handout import run_receiver
 
     nick = validate_nick(args.nick)
-    return run_receiver(multicast_config(args), nick, args.lang)
+    config = multicast_config(args)
+    seal = seal_from_args(args, config.group, config.port)
+    return run_receiver(config, nick, args.lang, seal=seal)
 
 
 def register(subparsers: argparse._SubParsersAction, lang: str) -> None:  # type: ignore[type-arg]
@@ -84,6 +89,7 @@ def register(subparsers: argparse._SubParsersAction, lang: str) -> None:  # type
     )
     send.add_argument("nick", metavar="NOME" if pt else "NICK", help=nick_help)
     add_multicast_options(send, lang)
+    add_passphrase_option(send, lang)
     send.set_defaults(handler=_run_send)
 
     receive = subparsers.add_parser(
@@ -97,4 +103,5 @@ def register(subparsers: argparse._SubParsersAction, lang: str) -> None:  # type
     )
     receive.add_argument("nick", metavar="NOME" if pt else "NICK", help=nick_help)
     add_multicast_options(receive, lang)
+    add_passphrase_option(receive, lang)
     receive.set_defaults(handler=_run_receive)

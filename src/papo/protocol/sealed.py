@@ -274,15 +274,16 @@ class DatagramSeal:
         counter_bytes = header[start + SENDER_ID_BYTES :]
         counter = int.from_bytes(counter_bytes, "big")
         cipher, window = self._peer(sender_id)
+        # Authenticate first, so a tampered copy of an old datagram is counted as forged.
+        try:
+            plain = cipher.decrypt(_NONCE_PAD + counter_bytes, payload[HEADER_BYTES:], header)
+        except InvalidTag:
+            return DecodeError("sealed_forged")
         status = window.status(counter)
         if status == ReplayWindow.REPLAYED:
             return DecodeError("sealed_replayed")
         if status == ReplayWindow.TOO_OLD:
             return DecodeError("sealed_too_old", window=window.size)
-        try:
-            plain = cipher.decrypt(_NONCE_PAD + counter_bytes, payload[HEADER_BYTES:], header)
-        except InvalidTag:
-            return DecodeError("sealed_forged")
         window.accept(counter)
         self._remember(sender_id, cipher, window)
         return plain

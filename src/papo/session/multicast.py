@@ -10,12 +10,13 @@ import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from papo.errors import DecodeError
 from papo.protocol.codec import decode, encode, split_text
 from papo.protocol.limits import DEFAULT_LIMITS, Limits
 from papo.protocol.message import PROTOCOL_VERSION, ChatMessage
+from papo.protocol.sealed import Sealer
 from papo.protocol.text import clean_input, validate_nick
 
 #: The handout's stop word: typed on a sender, it ends every receiver.
@@ -81,10 +82,14 @@ class SenderSession:
         node: str | None = None,
         clock: Clock = time.time,
         limits: Limits = DEFAULT_LIMITS,
+        seal: Sealer | None = None,
     ) -> None:
         self.nick = validate_nick(nick, limits.max_nick_chars)
         self.node = node or new_node_id()
         self._clock = clock
+        self._seal = seal
+        if seal is not None:  # sealed parts must still fit send_datagram_bytes
+            limits = replace(limits, send_datagram_bytes=limits.send_datagram_bytes - seal.overhead)
         self._limits = limits
         self._next_seq = 1
 
@@ -111,6 +116,8 @@ class SenderSession:
 
         messages = split_text(text, build, self._limits)
         self._next_seq += len(messages)
+        if self._seal is not None:
+            return [self._seal.seal(encode(message)) for message in messages]
         return [encode(message) for message in messages]
 
     def farewell(self) -> bytes:
@@ -141,14 +148,27 @@ class SequenceTracker:
 class ReceiverSession:
     """The handout's *receptor*: decodes datagrams into events; never reads input."""
 
-    def __init__(self, *, quit_word: str = QUIT_WORD, limits: Limits = DEFAULT_LIMITS) -> None:
+    def __init__(
+        self,
+        *,
+        quit_word: str = QUIT_WORD,
+        limits: Limits = DEFAULT_LIMITS,
+        seal: Sealer | None = None,
+    ) -> None:
         self._quit_word = quit_word
         self._limits = limits
+        self._seal = seal
         self._sequences = SequenceTracker()
         self.rejected = 0
 
     def receive(self, payload: bytes, source: str) -> list[Event]:
         """Turn one datagram into events (a message, a rejection, losses, the end)."""
+        if self._seal is not None:
+            opened = self._seal.open(payload, source)
+            if isinstance(opened, DecodeError):
+                self.rejected += 1
+                return [Rejected(opened, source)]
+            payload = opened
         result = decode(payload, source, self._limits)
         if isinstance(result, DecodeError):
             self.rejected += 1

@@ -13,6 +13,7 @@ from typing import TextIO
 
 from papo.errors import InputError
 from papo.i18n import translate
+from papo.protocol.sealed import Sealer
 from papo.session import Ended, ReceiverSession, SenderSession, is_quit_word
 from papo.transport.multicast import MulticastConfig, MulticastReceiver, MulticastSender
 from papo.ui.text import clock_stamp, error_text, event_line
@@ -29,10 +30,13 @@ def run_receiver(
     lang: str,
     out: TextIO = sys.stdout,
     clock: Callable[[], float] = time.time,
+    seal: Sealer | None = None,
 ) -> int:
     """Show every message of the group until a sender says ``sair``; return exit code."""
-    session = ReceiverSession()
+    session = ReceiverSession(seal=seal)
     with MulticastReceiver(config) as receiver:
+        if seal is not None:
+            _emit(out, translate("passphrase_on", lang))
         _emit(
             out, translate("receiver_ready", lang, nick=nick, group=config.group, port=config.port)
         )
@@ -58,12 +62,15 @@ def run_sender(
     stdin: TextIO = sys.stdin,
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
+    seal: Sealer | None = None,
 ) -> int:
     """Send each typed line until ``sair``, EOF or Ctrl-C; then send ``sair``."""
-    session = SenderSession(nick)
+    session = SenderSession(nick, seal=seal)
     interactive = stdin.isatty() and out.isatty()
     prompt = translate("sender_prompt", lang, nick=nick)
     with MulticastSender(config) as sender:
+        if seal is not None:
+            _emit(out, translate("passphrase_on", lang))
         _emit(out, translate("sender_ready", lang, nick=nick, group=config.group, port=config.port))
         try:
             while True:
