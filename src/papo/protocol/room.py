@@ -1,0 +1,321 @@
+"""The multi-user room protocol: control messages on top of the JSON envelope (pure).
+
+Every line on a room connection is one envelope (:mod:`papo.protocol.codec`) plus ``\\n``.
+Control messages are envelopes with a room ``type`` and, where they need them, a few
+extra keys that other programs ignore:
+
+==========  =========  =======================================================
+type        direction  meaning
+==========  =========  =======================================================
+join        c -> s     hello: ``user`` is the nick asked for (the first line)
+welcome     s -> c     joined: ``user`` is the accepted nick, ``nicks`` the roster
+join        s -> c     someone else joined (``user``)
+leave       both       c -> s: I leave. s -> c: ``user`` left, ``code`` says why
+nick        both       c -> s: ``data`` is the new nick. s -> c: ``user`` is now ``data``
+who         c -> s     ask for the roster
+roster      s -> c     ``nicks``: everyone in the room
+chat/me     both       relayed to everyone else; the server sets ``user``
+private     both       relayed to ``to`` only
+error       s -> c     ``code`` (an i18n key), optional ``suggestion`` and ``details``
+shutdown    s -> c     the server is stopping; reconnect later
+ping/pong   both       keep-alive: answer a ping with a pong
+==========  =========  =======================================================
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+
+from papo.errors import DecodeError
+from papo.protocol.codec import decode, encode
+from papo.protocol.framing import frame_line
+from papo.protocol.limits import DEFAULT_LIMITS, MAX_NICK_CHARS, Limits
+from papo.protocol.message import PROTOCOL_VERSION, ChatMessage, MessageType
+
+#: The TCP port a room server listens on unless told otherwise (unassigned by IANA; not
+#: the handout's 5007 nor its 12345).
+DEFAULT_ROOM_PORT = 7327
+
+#: The most nicks a ``welcome``/``roster`` message may list (and so the most clients one
+#: room server accepts).
+MAX_ROSTER_NICKS = 1_000
+
+#: The most entries an error's ``details`` may hold.
+MAX_ERROR_DETAILS = 8
+
+#: The ``user`` of messages the server itself writes (control messages, notices).
+SERVER_USER = "server"
+
+_CODE_RE = re.compile(r"[a-z][a-z0-9_]{0,47}\Z")
+_DETAIL_KEY_RE = re.compile(r"[a-z][a-z0-9_]{0,31}\Z")
+_MAX_DETAIL_CHARS = 200
+
+
+class RoomType(StrEnum):
+    """The ``type`` values of room control messages (chat types are in MessageType)."""
+
+    JOIN = "join"
+    WELCOME = "welcome"
+    LEAVE = "leave"
+    NICK = "nick"
+    WHO = "who"
+    ROSTER = "roster"
+    ERROR = "error"
+    SHUTDOWN = "shutdown"
+    PING = "ping"
+    PONG = "pong"
+
+
+#: Types a joined client may send, relayed or acted on by the server.
+CLIENT_TYPES = frozenset(
+    {
+        MessageType.CHAT,
+        MessageType.ME,
+        MessageType.PRIVATE,
+        RoomType.NICK,
+        RoomType.LEAVE,
+        RoomType.WHO,
+        RoomType.PING,
+        RoomType.PONG,
+    }
+)
+
+#: Types whose messages are chat a person wrote (relayed with the sender's nick).
+RELAYED_TYPES = frozenset({MessageType.CHAT, MessageType.ME, MessageType.PRIVATE})
+
+_EXTRA_TYPES = frozenset(
+    {RoomType.WELCOME, RoomType.ROSTER, RoomType.ERROR, RoomType.LEAVE, RoomType.SHUTDOWN}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RoomMessage:
+    """One decoded room line: the envelope plus the room's extra keys."""
+
+    message: ChatMessage
+    code: str | None = None
+    nicks: tuple[str, ...] = ()
+    suggestion: str | None = None
+    details: Mapping[str, str | int] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def type(self) -> str:
+        """The message's ``type`` (``chat`` when absent)."""
+        return self.message.type
+
+
+def nick_key(nick: str) -> str:
+    """The form two nicks are compared in: ``Ana`` and ``ana`` clash."""
+    return unicodedata.normalize("NFC", nick).casefold()
+
+
+def suggest_nick(nick: str, taken: Iterable[str], max_chars: int = MAX_NICK_CHARS) -> str:
+    """A free nick like ``nick`` (``ana2``, ``ana3``...) given the ``taken`` nick keys."""
+    taken_keys = {nick_key(name) for name in taken}
+    for number in range(2, MAX_ROSTER_NICKS + 2):
+        suffix = str(number)
+        candidate = nick[: max_chars - len(suffix)] + suffix
+        if nick_key(candidate) not in taken_keys:
+            return candidate
+    raise ValueError("no free nick")  # unreachable while the roster is bounded
+
+
+def encode_room(message: ChatMessage, **extras: object) -> bytes:
+    """The framed line (``...\\n``) of ``message`` with the room's ``extras`` keys added."""
+    if not extras:
+        return frame_line(encode(message))
+    body = message.wire_dict()
+    body.update({key: value for key, value in extras.items() if value is not None})
+    return frame_line(
+        json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+    )
+
+
+def decode_room(line: bytes, limits: Limits = DEFAULT_LIMITS) -> RoomMessage | DecodeError:
+    """Decode one line (without ``\\n``) into a :class:`RoomMessage`; never raises."""
+    message = decode(line, None, limits)
+    if isinstance(message, DecodeError):
+        return message
+    if message.plain:
+        return DecodeError("room_not_json")
+    if message.type not in _EXTRA_TYPES:
+        return RoomMessage(message)
+    obj = json.loads(line)  # the codec just parsed it: valid JSON object
+    return _with_extras(message, obj, limits)
+
+
+def _with_extras(
+    message: ChatMessage, obj: dict[str, object], limits: Limits
+) -> RoomMessage | DecodeError:
+    code = obj.get("code")
+    if code is not None and not (isinstance(code, str) and _CODE_RE.match(code)):
+        return DecodeError("decode_bad_value", field="code")
+    nicks = obj.get("nicks", [])
+    if not (
+        isinstance(nicks, list)
+        and len(nicks) <= MAX_ROSTER_NICKS
+        and all(_is_nick_text(nick, limits) for nick in nicks)
+    ):
+        return DecodeError("decode_bad_value", field="nicks")
+    suggestion = obj.get("suggestion")
+    if suggestion is not None and not _is_nick_text(suggestion, limits):
+        return DecodeError("decode_bad_value", field="suggestion")
+    details = obj.get("details", {})
+    if not (
+        isinstance(details, dict)
+        and len(details) <= MAX_ERROR_DETAILS
+        and all(_is_detail(key, value) for key, value in details.items())
+    ):
+        return DecodeError("decode_bad_value", field="details")
+    return RoomMessage(
+        message,
+        code=code,
+        nicks=tuple(nicks),
+        suggestion=suggestion,
+        details=MappingProxyType(dict(details)),
+    )
+
+
+def _is_nick_text(value: object, limits: Limits) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= limits.max_nick_chars
+
+
+def _is_detail(key: str, value: object) -> bool:
+    if not _DETAIL_KEY_RE.match(key):
+        return False
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, str) and len(value) <= _MAX_DETAIL_CHARS)
+
+
+def _control(kind: str, user: str = SERVER_USER, data: str = "", **fields: object) -> ChatMessage:
+    return ChatMessage(user=user, data=data, type=kind, v=PROTOCOL_VERSION, **fields)  # type: ignore[arg-type]
+
+
+# --- what a client sends -----------------------------------------------------------------
+
+
+def join_line(nick: str) -> bytes:
+    """The client's hello: join the room as ``nick``."""
+    return encode_room(_control(RoomType.JOIN, user=nick))
+
+
+def who_line(nick: str) -> bytes:
+    """Ask the server for the roster."""
+    return encode_room(_control(RoomType.WHO, user=nick))
+
+
+def leave_line(nick: str) -> bytes:
+    """Tell the server that I leave (the server then closes the connection)."""
+    return encode_room(_control(RoomType.LEAVE, user=nick))
+
+
+def nick_line(nick: str, new_nick: str) -> bytes:
+    """Ask to be called ``new_nick`` from now on."""
+    return encode_room(_control(RoomType.NICK, user=nick, data=new_nick))
+
+
+def ping_line(user: str = SERVER_USER) -> bytes:
+    """A keep-alive probe; the peer answers with :func:`pong_line`."""
+    return encode_room(_control(RoomType.PING, user=user))
+
+
+def pong_line(user: str = SERVER_USER) -> bytes:
+    """The answer to a ping."""
+    return encode_room(_control(RoomType.PONG, user=user))
+
+
+# --- what the server sends ---------------------------------------------------------------
+
+
+def welcome_line(nick: str, nicks: Iterable[str]) -> bytes:
+    """You joined as ``nick``; ``nicks`` is everyone in the room (you included)."""
+    return encode_room(_control(RoomType.WELCOME, user=nick), nicks=sorted(nicks, key=nick_key))
+
+
+def roster_line(nicks: Iterable[str]) -> bytes:
+    """Everyone in the room."""
+    return encode_room(_control(RoomType.ROSTER), nicks=sorted(nicks, key=nick_key))
+
+
+def joined_line(nick: str) -> bytes:
+    """``nick`` entered the room."""
+    return encode_room(_control(RoomType.JOIN, user=nick))
+
+
+def left_line(nick: str, reason: str) -> bytes:
+    """``nick`` left the room; ``reason`` is an i18n code (``room_quit``...)."""
+    return encode_room(_control(RoomType.LEAVE, user=nick), code=reason)
+
+
+def nick_changed_line(old: str, new: str) -> bytes:
+    """``old`` is now called ``new`` (sent to everyone, the renamed client included)."""
+    return encode_room(_control(RoomType.NICK, user=old, data=new))
+
+
+def error_line(code: str, suggestion: str | None = None, **details: str | int) -> bytes:
+    """A refusal or a problem with what the client sent; ``code`` is an i18n key."""
+    return encode_room(
+        _control(RoomType.ERROR),
+        code=code,
+        suggestion=suggestion,
+        details=details or None,
+    )
+
+
+def shutdown_line() -> bytes:
+    """The server is stopping now."""
+    return encode_room(_control(RoomType.SHUTDOWN), code="room_server_shutdown")
+
+
+def relay_line(message: ChatMessage, nick: str) -> bytes:
+    """A person's chat ``message`` as relayed by the server, attributed to ``nick``."""
+    return encode_room(
+        ChatMessage(
+            user=nick,
+            data=message.data,
+            type=message.type,
+            v=PROTOCOL_VERSION,
+            id=message.id,
+            ts=message.ts,
+            part=message.part,
+            parts=message.parts,
+            to=message.to if message.type == MessageType.PRIVATE else None,
+        )
+    )
+
+
+__all__ = [
+    "CLIENT_TYPES",
+    "DEFAULT_ROOM_PORT",
+    "MAX_ERROR_DETAILS",
+    "MAX_ROSTER_NICKS",
+    "RELAYED_TYPES",
+    "SERVER_USER",
+    "RoomMessage",
+    "RoomType",
+    "decode_room",
+    "encode_room",
+    "error_line",
+    "join_line",
+    "joined_line",
+    "leave_line",
+    "left_line",
+    "nick_changed_line",
+    "nick_key",
+    "nick_line",
+    "ping_line",
+    "pong_line",
+    "relay_line",
+    "roster_line",
+    "shutdown_line",
+    "suggest_nick",
+    "welcome_line",
+    "who_line",
+]

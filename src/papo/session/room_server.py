@@ -1,0 +1,342 @@
+"""The room's rules (pure): who is in, what each line does, and what goes to whom.
+
+:class:`Room` is the sans-I/O heart of the room server. The transport tells it that a
+connection arrived, sent a line, timed out or went away; it answers with
+:data:`Action` values (send these bytes to this connection, close that one, log this).
+No sockets, no clock (the time is passed in), no randomness.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from papo.errors import ConfigError, DecodeError
+from papo.protocol.limits import DEFAULT_LIMITS, Limits
+from papo.protocol.message import MessageType
+from papo.protocol.room import (
+    CLIENT_TYPES,
+    MAX_ROSTER_NICKS,
+    RoomMessage,
+    RoomType,
+    decode_room,
+    error_line,
+    joined_line,
+    left_line,
+    nick_changed_line,
+    nick_key,
+    pong_line,
+    relay_line,
+    roster_line,
+    shutdown_line,
+    suggest_nick,
+    welcome_line,
+)
+from papo.protocol.text import validate_nick
+
+#: The most clients one room holds at once; one more is refused with ``room_full``.
+MAX_CLIENTS = MAX_ROSTER_NICKS
+
+#: Messages per second a client may send, sustained (token bucket refill rate).
+RATE_MESSAGES_PER_SECOND = 20.0
+
+#: Messages a client may send in a burst before the rate limit applies (bucket size).
+RATE_BURST = 60
+
+#: Bad lines (invalid, refused, over the rate) a client may send before it is cut.
+MAX_ERRORS_PER_CLIENT = 20
+
+
+@dataclass(frozen=True, slots=True)
+class RoomRules:
+    """The room's limits; defaults are the documented constants of this module."""
+
+    max_clients: int = MAX_CLIENTS
+    rate_per_second: float = RATE_MESSAGES_PER_SECOND
+    rate_burst: int = RATE_BURST
+    max_errors: int = MAX_ERRORS_PER_CLIENT
+    limits: Limits = DEFAULT_LIMITS
+
+
+class TokenBucket:
+    """A token bucket: ``burst`` tokens, refilled at ``rate`` per second (time passed in)."""
+
+    def __init__(self, rate: float, burst: int, now: float) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._tokens = float(burst)
+        self._last = now
+
+    def take(self, now: float) -> bool:
+        """Spend one token if there is one; False means: over the rate, drop it."""
+        elapsed = max(0.0, now - self._last)
+        self._last = now
+        self._tokens = min(float(self.burst), self._tokens + elapsed * self.rate)
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            return True
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """Queue ``line`` (framed bytes) for connection ``conn``."""
+
+    conn: int
+    line: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Broadcast:
+    """Queue the same ``line`` for each connection of ``conns``."""
+
+    conns: tuple[int, ...]
+    line: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Close:
+    """Close ``conn`` once the lines queued for it are sent; ``reason`` is an i18n code."""
+
+    conn: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Log:
+    """Something the server console shows: ``code`` is an i18n key filled by ``details``."""
+
+    code: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+Action = Send | Broadcast | Close | Log
+
+
+@dataclass(slots=True)
+class _Member:
+    conn: int
+    peer: str
+    bucket: TokenBucket
+    nick: str | None = None  # None until the hello is accepted
+    errors: int = 0
+
+
+class Room:
+    """The room: connections, their nicks, and the rules for every line they send."""
+
+    def __init__(self, rules: RoomRules = RoomRules()) -> None:
+        self.rules = rules
+        self._members: dict[int, _Member] = {}
+        self._joined: dict[int, _Member] = {}  # in join order
+        self._by_key: dict[str, _Member] = {}
+        #: Lines refused or dropped so far (bad input, over the rate), for the console.
+        self.dropped_lines = 0
+
+    @property
+    def nicks(self) -> tuple[str, ...]:
+        """Everyone who has joined, sorted case-insensitively."""
+        return tuple(sorted((m.nick for m in self._joined.values() if m.nick), key=nick_key))
+
+    def is_joined(self, conn: int) -> bool:
+        """True once ``conn``'s hello was accepted (and until it leaves)."""
+        return conn in self._joined
+
+    def nick_of(self, conn: int) -> str | None:
+        """The nick of ``conn``, or None before it joins."""
+        member = self._members.get(conn)
+        return member.nick if member else None
+
+    # --- events from the transport -------------------------------------------------------
+
+    def connect(self, conn: int, peer: str, now: float) -> list[Action]:
+        """A connection arrived from ``peer``; it must say hello (type ``join``) first."""
+        rules = self.rules
+        self._members[conn] = _Member(
+            conn, peer, TokenBucket(rules.rate_per_second, rules.rate_burst, now)
+        )
+        return []
+
+    def receive(self, conn: int, line: bytes | DecodeError, now: float) -> list[Action]:
+        """``conn`` sent one line (without ``\\n``) or broke the framing (``DecodeError``)."""
+        member = self._members.get(conn)
+        if member is None:
+            return []
+        if isinstance(line, DecodeError):
+            return self._bad(member, line)
+        if not line.strip():
+            return []  # an empty line (someone pressed Enter in nc): nothing to do
+        decoded = decode_room(line, self.rules.limits)
+        if isinstance(decoded, DecodeError):
+            return self._bad(member, decoded)
+        if member.nick is None:
+            return self._hello(member, decoded)
+        kind = decoded.type
+        if kind not in CLIENT_TYPES:
+            return self._bad(member, DecodeError("room_unexpected_type", type=kind))
+        if kind == RoomType.PING:
+            return [Send(conn, pong_line())]
+        if kind == RoomType.PONG:
+            return []
+        if kind == RoomType.LEAVE:
+            return self._remove(member, "room_quit", close=True)
+        if not member.bucket.take(now):
+            return self._bad(
+                member, DecodeError("room_rate_limited", rate=int(self.rules.rate_per_second))
+            )
+        if kind == RoomType.WHO:
+            return [Send(conn, roster_line(self.nicks))]
+        if kind == RoomType.NICK:
+            return self._rename(member, decoded.message.data)
+        if kind == MessageType.PRIVATE:
+            return self._private(member, decoded)
+        line_out = relay_line(decoded.message, member.nick)
+        return [Broadcast(tuple(c for c in self._joined if c != conn), line_out)]
+
+    def expel(self, conn: int, reason: str) -> list[Action]:
+        """Tell ``conn`` why (``reason``, an i18n code), close it, and tell the room."""
+        member = self._members.get(conn)
+        if member is None:
+            return []
+        return [Send(conn, error_line(reason)), *self._remove(member, reason, close=True)]
+
+    def disconnected(self, conn: int, reason: str) -> list[Action]:
+        """``conn`` is gone (closed, reset, cut by the transport); tell the room."""
+        member = self._members.get(conn)
+        if member is None:
+            return []
+        return self._remove(member, reason, close=False)
+
+    def shutdown(self) -> list[Action]:
+        """The server stops: tell every connection and close them all."""
+        actions: list[Action] = [Log("room_log_shutdown", {"clients": len(self._joined)})]
+        line = shutdown_line()
+        for conn in list(self._members):
+            actions.append(Send(conn, line))
+            actions.append(Close(conn, "room_server_shutdown"))
+        self._members.clear()
+        self._joined.clear()
+        self._by_key.clear()
+        return actions
+
+    # --- rules ---------------------------------------------------------------------------
+
+    def _bad(self, member: _Member, error: DecodeError) -> list[Action]:
+        self.dropped_lines += 1
+        member.errors += 1
+        details = {k: v for k, v in error.details.items() if isinstance(v, str | int)}
+        actions: list[Action] = [
+            Send(member.conn, error_line(error.code, **details)),
+            Log(
+                "room_log_bad_line",
+                {"who": self._who(member), "code": error.code, "details": details},
+            ),
+        ]
+        if member.errors > self.rules.max_errors:
+            actions += self.expel(member.conn, "room_too_many_errors")
+        return actions
+
+    def _hello(self, member: _Member, decoded: RoomMessage) -> list[Action]:
+        if decoded.type != RoomType.JOIN:
+            self.dropped_lines += 1
+            return self.expel(member.conn, "room_hello_expected")
+        asked = decoded.message.user
+        try:
+            nick = validate_nick(asked, self.rules.limits.max_nick_chars)
+        except ConfigError as exc:
+            return self._bad(member, DecodeError("room_bad_nick", **exc.details))
+        if nick_key(nick) in self._by_key:
+            return self._refuse_taken(member, nick)
+        if len(self._joined) >= self.rules.max_clients:
+            return self.expel(member.conn, "room_full")
+        member.nick = nick
+        self._joined[member.conn] = member
+        self._by_key[nick_key(nick)] = member
+        others = tuple(c for c in self._joined if c != member.conn)
+        return [
+            Send(member.conn, welcome_line(nick, self.nicks)),
+            Broadcast(others, joined_line(nick)),
+            Log("room_log_joined", {"nick": nick, "peer": member.peer, "count": len(self._joined)}),
+        ]
+
+    def _refuse_taken(self, member: _Member, nick: str) -> list[Action]:
+        self.dropped_lines += 1
+        member.errors += 1
+        suggestion = suggest_nick(nick, self._by_key)
+        actions: list[Action] = [
+            Send(member.conn, error_line("room_nick_taken", suggestion=suggestion, nick=nick))
+        ]
+        if member.errors > self.rules.max_errors:
+            actions += self.expel(member.conn, "room_too_many_errors")
+        return actions
+
+    def _rename(self, member: _Member, asked: str) -> list[Action]:
+        assert member.nick is not None
+        try:
+            new = validate_nick(asked, self.rules.limits.max_nick_chars)
+        except ConfigError as exc:
+            return self._bad(member, DecodeError("room_bad_nick", **exc.details))
+        old = member.nick
+        holder = self._by_key.get(nick_key(new))
+        if holder is not None and holder is not member:
+            return self._refuse_taken(member, new)
+        if new == old:
+            return []
+        del self._by_key[nick_key(old)]
+        self._by_key[nick_key(new)] = member
+        member.nick = new
+        return [
+            Broadcast(tuple(self._joined), nick_changed_line(old, new)),
+            Log("room_log_nick", {"old": old, "new": new}),
+        ]
+
+    def _private(self, member: _Member, decoded: RoomMessage) -> list[Action]:
+        assert member.nick is not None
+        to = decoded.message.to
+        if to is None:
+            return self._bad(member, DecodeError("decode_missing_field", field="to"))
+        target = self._by_key.get(nick_key(to))
+        if target is None:
+            return [Send(member.conn, error_line("room_unknown_nick", nick=to))]
+        return [Send(target.conn, relay_line(decoded.message, member.nick))]
+
+    def _remove(self, member: _Member, reason: str, *, close: bool) -> list[Action]:
+        self._members.pop(member.conn, None)
+        actions: list[Action] = [Close(member.conn, reason)] if close else []
+        if self._joined.pop(member.conn, None) is None:
+            actions.append(Log("room_log_refused", {"peer": member.peer, "reason": reason}))
+            return actions
+        assert member.nick is not None
+        del self._by_key[nick_key(member.nick)]
+        actions.append(Broadcast(tuple(self._joined), left_line(member.nick, reason)))
+        actions.append(
+            Log(
+                "room_log_left",
+                {
+                    "nick": member.nick,
+                    "peer": member.peer,
+                    "reason": reason,
+                    "count": len(self._joined),
+                },
+            )
+        )
+        return actions
+
+    def _who(self, member: _Member) -> str:
+        return member.nick or member.peer
+
+
+__all__ = [
+    "MAX_CLIENTS",
+    "MAX_ERRORS_PER_CLIENT",
+    "RATE_BURST",
+    "RATE_MESSAGES_PER_SECOND",
+    "Action",
+    "Broadcast",
+    "Close",
+    "Log",
+    "Room",
+    "RoomRules",
+    "Send",
+    "TokenBucket",
+]
