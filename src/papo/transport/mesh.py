@@ -1,0 +1,663 @@
+"""The peer-to-peer chat: every node is client and server of a mesh of TCP links.
+
+:class:`MeshTransport` implements :class:`~papo.transport.base.ChatTransport`:
+
+- it listens on a TCP port and dials every peer its discovery methods report (multicast
+  beacons, mDNS, ``--peer HOST:PORT``); the first frame each way is a ``hello`` with the
+  node id, so a node reached by several paths, interfaces or methods is linked once;
+- chat messages and heartbeats are flooded: each node passes every new frame on to all
+  its other links, with a hop budget, and drops copies it has seen (by message id), so a
+  line A–B–C chats end to end through B and each message is shown exactly once;
+- a flooded heartbeat every :attr:`MeshConfig.heartbeat_interval` tells every node who is
+  alive; a node not heard from for :attr:`MeshConfig.peer_deadline` seconds leaves the
+  roster (killed, or the network between is cut), and reappears when heard again.
+
+The pure rules (frames, de-duplication, presence) live in :mod:`papo.protocol.mesh`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+
+from papo.errors import ConfigError, DecodeError, InputError, NetworkError
+from papo.protocol.beacon import Beacon, PeerSighting
+from papo.protocol.codec import split_text
+from papo.protocol.framing import LineFramer, frame_line
+from papo.protocol.limits import DEFAULT_LIMITS, Limits
+from papo.protocol.mesh import (
+    DEDUP_CACHE_SIZE,
+    DEFAULT_MAX_HOPS,
+    DedupCache,
+    Flood,
+    Heartbeat,
+    Hello,
+    MeshFrame,
+    Presence,
+    decode_frame,
+    encode_frame,
+    message_id,
+    relayed,
+)
+from papo.protocol.message import PROTOCOL_VERSION, ChatMessage, MessageType
+from papo.protocol.text import clean_input, validate_nick
+from papo.transport.base import (
+    Delivered,
+    Dropped,
+    NickChanged,
+    RosterChanged,
+    StatusChanged,
+    TransportEvent,
+)
+
+#: Seconds between two heartbeats of a node.
+HEARTBEAT_INTERVAL = 2.0
+
+#: Seconds without hearing a node before it is reported gone (three missed heartbeats,
+#: plus slack for a busy machine).
+PEER_DEADLINE = 7.0
+
+#: Seconds to wait for a TCP connection and the peer's ``hello``.
+CONNECT_TIMEOUT = 5.0
+
+#: Seconds between two attempts to reach a ``--peer`` address that is not linked.
+REDIAL_INTERVAL = 2.0
+
+#: Direct links a node keeps at most; further incoming connections are refused.
+MAX_LINKS = 64
+
+#: Bytes queued for one slow peer before its link is dropped (it can reconnect).
+MAX_PENDING_BYTES = 1_048_576
+
+#: Bytes of text per chat frame: a stream has no datagram limit, but every frame must
+#: pass the receivers' ``max_text_chars`` check (8192 characters), so 8192 bytes it is.
+STREAM_TEXT_BYTES = 8192
+
+#: Events waiting for the user interface; beyond this, network events are dropped.
+EVENT_QUEUE_SIZE = 1024
+
+#: Bytes read from a socket at once.
+READ_CHUNK_BYTES = 65_536
+
+_TEXT_TYPES = frozenset({MessageType.CHAT, MessageType.ME, MessageType.PRIVATE})
+_STREAM_LIMITS = replace(DEFAULT_LIMITS, send_datagram_bytes=STREAM_TEXT_BYTES)
+_CLOSED = object()
+
+Found = Callable[[PeerSighting], None]
+
+
+class Discovery(Protocol):
+    """A way to find peers (beacons, mDNS): announces this node and reports sightings."""
+
+    name: str
+
+    async def start(self, announce: Beacon, found: Found) -> None:
+        """Start announcing ``announce`` and call ``found`` for every peer seen."""
+        ...
+
+    async def close(self) -> None:
+        """Stop announcing and listening; safe to call twice."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class MeshConfig:
+    """Settings of one mesh node; the defaults suit a LAN."""
+
+    #: Address the TCP listener binds (all interfaces by default).
+    listen_host: str = "0.0.0.0"
+    #: TCP port of the listener; 0 lets the system pick a free one.
+    port: int = 0
+    #: ``--peer`` addresses dialled at start and redialled while unlinked.
+    bootstrap: tuple[tuple[str, int], ...] = ()
+    heartbeat_interval: float = HEARTBEAT_INTERVAL
+    peer_deadline: float = PEER_DEADLINE
+    connect_timeout: float = CONNECT_TIMEOUT
+    redial_interval: float = REDIAL_INTERVAL
+    max_hops: int = DEFAULT_MAX_HOPS
+    dedup_size: int = DEDUP_CACHE_SIZE
+    max_links: int = MAX_LINKS
+    max_pending_bytes: int = MAX_PENDING_BYTES
+
+    def validated(self) -> MeshConfig:
+        """Return self after checking the numbers, or raise ConfigError."""
+        if not 0 <= self.port <= 65535:
+            raise ConfigError("bad_port", port=self.port)
+        for host, port in self.bootstrap:
+            if not host or not 1 <= port <= 65535:
+                raise ConfigError("mesh_bad_peer", peer=f"{host}:{port}")
+        if not 0 < self.heartbeat_interval < self.peer_deadline:
+            raise ConfigError(
+                "mesh_bad_deadline",
+                interval=self.heartbeat_interval,
+                deadline=self.peer_deadline,
+            )
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class PeerLink:
+    """One direct link, as shown by :meth:`MeshTransport.links`."""
+
+    node: str
+    nick: str
+    address: str
+    outbound: bool
+    method: str
+
+
+@dataclass(eq=False)
+class _Link:
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    address: str
+    outbound: bool
+    method: str
+    dialed: tuple[str, int] | None = None
+    node: str | None = None
+    nick: str = "?"
+    last_heard: float = 0.0
+    framer: LineFramer = field(default_factory=LineFramer)
+    backlog: list[bytes | DecodeError] = field(default_factory=list)
+
+
+def parse_peer(text: str) -> tuple[str, int]:
+    """``"host:port"`` or ``"[v6]:port"`` -> ``(host, port)``; raise ConfigError."""
+    host, sep, port = text.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ConfigError("mesh_bad_peer", peer=text)
+    return host, int(port)
+
+
+def _format(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+class MeshTransport:
+    """A node of the P2P mesh chat (see the module doc); one per program run."""
+
+    def __init__(
+        self,
+        nick: str,
+        config: MeshConfig | None = None,
+        *,
+        discoveries: Iterable[Discovery] = (),
+        node: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+        limits: Limits = DEFAULT_LIMITS,
+        max_queue: int = EVENT_QUEUE_SIZE,
+    ) -> None:
+        self.config = (config or MeshConfig()).validated()
+        self.nick = validate_nick(nick, limits.max_nick_chars)
+        self.node = node or secrets.token_hex(8)
+        self.port = 0
+        #: Frames and lines dropped as invalid; events dropped on a full queue.
+        self.dropped = 0
+        self.overflowed = 0
+        self._discoveries = list(discoveries)
+        self._clock = clock
+        self._wall_clock = wall_clock
+        self._limits = limits
+        self._queue: asyncio.Queue[object] = asyncio.Queue(max_queue)
+        self._dedup = DedupCache(self.config.dedup_size)
+        self._presence = Presence()
+        self._links: dict[str, _Link] = {}
+        self._pending: set[_Link] = set()
+        self._dialing: set[tuple[str, int]] = set()
+        self._dialing_nodes: set[str] = set()
+        self._bootstrap_nodes: dict[tuple[str, int], str] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._server: asyncio.Server | None = None
+        self._seq = 0
+        self._beat_seq = 0
+        self._left = False
+        self._closed = False
+        self._last_roster: tuple[str, ...] = ()
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Listen, start discovery and dial the ``--peer`` addresses."""
+        try:
+            self._server = await asyncio.start_server(
+                self._accept, self.config.listen_host, self.config.port
+            )
+        except OSError as exc:
+            raise NetworkError(
+                "mesh_listen_failed", port=self.config.port, reason=exc.strerror or str(exc)
+            ) from None
+        self.port = self._server.sockets[0].getsockname()[1]
+        self._emit(StatusChanged("mesh_listening", {"port": self.port, "node": self.node}))
+        self._publish_roster(force=True)
+        announce = Beacon(node=self.node, nick=self.nick, port=self.port)
+        for discovery in self._discoveries:
+            try:
+                await discovery.start(announce, self.sighted)
+            except (ConfigError, NetworkError) as error:
+                self._emit(
+                    StatusChanged(
+                        "mesh_discovery_failed",
+                        {"method": discovery.name, "code": error.code, **error.details},
+                    )
+                )
+        for host, port in self.config.bootstrap:
+            self._dial(host, port, "peer")
+        self._spawn(self._housekeeping(), "papo-mesh-housekeeping")
+
+    async def send(self, message: ChatMessage) -> None:
+        """Flood a chat, me, private, nick or leave message of this user to the mesh."""
+        if self._server is None or self._closed:
+            raise NetworkError("mesh_not_open")
+        kind = message.type
+        if kind in _TEXT_TYPES:
+            if kind == MessageType.PRIVATE and not message.to:
+                raise InputError("mesh_private_needs_nick")
+            self._send_text(kind, clean_input(message.data), message.to)
+        elif kind == MessageType.NICK:
+            self._change_nick(message.data)
+        elif kind == MessageType.LEAVE:
+            self._originate(MessageType.LEAVE, "")
+            self._left = True
+        else:
+            raise InputError("mesh_unsupported_type", type=str(kind))
+
+    async def events(self) -> AsyncIterator[TransportEvent]:
+        """Everything that arrives, until :meth:`close`."""
+        while True:
+            event = await self._queue.get()
+            if event is _CLOSED:
+                return
+            yield event  # type: ignore[misc]
+
+    async def close(self) -> None:
+        """Say goodbye (unless already said), stop discovery, close every link."""
+        if self._closed:
+            return
+        if self._server is not None and not self._left:
+            self._originate(MessageType.LEAVE, "")
+            self._left = True
+        self._closed = True
+        for discovery in self._discoveries:
+            await discovery.close()
+        if self._server is not None:
+            self._server.close()
+        for link in [*self._links.values(), *self._pending]:
+            await self._drain_and_close(link)
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self._server is not None:
+            with contextlib.suppress(OSError):
+                await asyncio.wait_for(self._server.wait_closed(), 1.0)
+        while self._queue.full():
+            self._queue.get_nowait()
+            self.overflowed += 1
+        self._queue.put_nowait(_CLOSED)
+
+    # -- what the user interface may ask ------------------------------------------------
+
+    def roster(self) -> tuple[str, ...]:
+        """The nicks in the mesh now, sorted, this user included (one per node)."""
+        return tuple(sorted([self.nick, *self._presence.nicks()]))
+
+    def links(self) -> list[PeerLink]:
+        """The direct links, one per peer node."""
+        return [
+            PeerLink(node, link.nick, link.address, link.outbound, link.method)
+            for node, link in sorted(self._links.items())
+        ]
+
+    def sighted(self, sighting: PeerSighting) -> None:
+        """A discovery method saw a peer: dial it unless it is this node or already linked."""
+        if self._closed or sighting.node == self.node:
+            return
+        if sighting.node is not None and (
+            sighting.node in self._links or sighting.node in self._dialing_nodes
+        ):
+            return
+        self._dial(sighting.host, sighting.port, sighting.method, sighting.node)
+
+    # -- sending ---------------------------------------------------------------------
+
+    def _next_message(self, kind: str, data: str, **extra: object) -> ChatMessage:
+        self._seq += 1
+        return ChatMessage(
+            user=self.nick,
+            data=data,
+            type=kind,
+            v=PROTOCOL_VERSION,
+            node=self.node,
+            seq=self._seq,
+            id=message_id(self.node, self._seq),
+            ts=round(self._wall_clock(), 3),
+            **extra,  # type: ignore[arg-type]
+        )
+
+    def _send_text(self, kind: str, text: str, to: str | None) -> None:
+        def build(chunk: str, part: int | None, parts: int | None) -> ChatMessage:
+            return ChatMessage(user=self.nick, data=chunk, type=kind, part=part, parts=parts, to=to)
+
+        for piece in split_text(text, build, _STREAM_LIMITS):
+            self._originate(kind, piece.data, part=piece.part, parts=piece.parts, to=to)
+
+    def _originate(self, kind: str, data: str, **extra: object) -> None:
+        message = self._next_message(kind, data, **extra)
+        self._dedup.first_time(message.id or "")
+        self._broadcast(Flood(message, self.config.max_hops), exclude=None)
+
+    def _change_nick(self, new: str) -> None:
+        new = validate_nick(new, self._limits.max_nick_chars)
+        if new == self.nick:
+            return
+        self._originate(MessageType.NICK, new)
+        self.nick = new
+        self._emit(NickChanged(new))
+        self._publish_roster()
+
+    def _broadcast(self, frame: MeshFrame, exclude: _Link | None) -> None:
+        payload = frame_line(encode_frame(frame))
+        for link in list(self._links.values()):
+            if link is not exclude:
+                self._write(link, payload)
+
+    def _write(self, link: _Link, payload: bytes) -> None:
+        if link.writer.is_closing():
+            return
+        if link.writer.transport.get_write_buffer_size() > self.config.max_pending_bytes:
+            link.writer.transport.abort()  # too slow: drop it; the read loop cleans up
+            return
+        link.writer.write(payload)
+
+    # -- links -----------------------------------------------------------------------
+
+    def _spawn(self, coroutine: object, name: str) -> None:
+        task = asyncio.ensure_future(coroutine)  # type: ignore[call-overload]
+        task.set_name(name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _dial(self, host: str, port: int, method: str, node: str | None = None) -> None:
+        if (host, port) in self._dialing or self._closed:
+            return
+        self._dialing.add((host, port))
+        if node is not None:
+            self._dialing_nodes.add(node)
+        self._spawn(self._connect(host, port, method, node), f"papo-mesh-dial-{host}:{port}")
+
+    async def _connect(self, host: str, port: int, method: str, node: str | None) -> None:
+        try:
+            await self._connect_and_serve(host, port, method)
+        finally:
+            self._dialing.discard((host, port))
+            if node is not None:
+                self._dialing_nodes.discard(node)
+
+    async def _connect_and_serve(self, host: str, port: int, method: str) -> None:
+        try:
+            reader, writer = await asyncio.wait_for(
+                asyncio.open_connection(host, port), self.config.connect_timeout
+            )
+        except (OSError, TimeoutError) as exc:
+            if method == "peer":
+                reason = getattr(exc, "strerror", None) or type(exc).__name__
+                self._emit(
+                    StatusChanged(
+                        "mesh_dial_failed", {"peer": _format(host, port), "reason": reason}
+                    )
+                )
+            return
+        link = _Link(reader, writer, _format(host, port), True, method, dialed=(host, port))
+        await self._serve(link)
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peer = writer.get_extra_info("peername") or ("?", 0)
+        link = _Link(reader, writer, _format(str(peer[0]), int(peer[1])), False, "incoming")
+        if self._closed or len(self._links) + len(self._pending) >= self.config.max_links:
+            writer.close()
+            return
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)  # type: ignore[arg-type]
+            task.add_done_callback(self._tasks.discard)  # type: ignore[arg-type]
+        try:
+            await self._serve(link)
+        except asyncio.CancelledError:
+            # close() cancels us; asyncio's server callback would log a cancelled task
+            # as an error, and this task ends here anyway.
+            return
+
+    async def _serve(self, link: _Link) -> None:
+        """Run one link: hello both ways, then frames until it closes; one bad peer hurts
+        only its own link."""
+        self._pending.add(link)
+        link.last_heard = self._clock()
+        hello = Hello(node=self.node, nick=self.nick, port=self.port)
+        self._write(link, frame_line(encode_frame(hello)))
+        try:
+            first = await asyncio.wait_for(self._next_frame(link), self.config.connect_timeout)
+            if not isinstance(first, Hello) or not self._admit(link, first):
+                return
+            while True:
+                frame = await self._next_frame(link)
+                if frame is None:
+                    return
+                link.last_heard = self._clock()
+                self._handle(link, frame)
+        except (OSError, TimeoutError, asyncio.IncompleteReadError):
+            return
+        finally:
+            self._pending.discard(link)
+            await self._drop_link(link)
+
+    async def _next_frame(self, link: _Link) -> MeshFrame | None:
+        """The next valid frame of ``link``; None at end of stream."""
+        while True:
+            while not link.backlog:
+                data = await link.reader.read(READ_CHUNK_BYTES)
+                if not data:
+                    for item in link.framer.end():
+                        self._drop(item, link.address)
+                    return None
+                link.backlog.extend(link.framer.feed(data))
+            item = link.backlog.pop(0)
+            if isinstance(item, DecodeError):
+                self._drop(item, link.address)
+                continue
+            frame = decode_frame(item, link.address, self._limits)
+            if isinstance(frame, DecodeError):
+                self._drop(frame, link.address)
+                continue
+            return frame
+
+    def _admit(self, link: _Link, hello: Hello) -> bool:
+        """Accept ``link`` as the one link to ``hello.node``, or refuse a duplicate."""
+        if hello.node == self.node:
+            if link.dialed is not None:
+                self._bootstrap_nodes[link.dialed] = self.node
+            return False  # we dialled ourselves (our own beacon, or --peer to this node)
+        try:
+            nick = validate_nick(hello.nick, self._limits.max_nick_chars)
+        except ConfigError:
+            self._drop(DecodeError("decode_bad_value", field="user"), link.address)
+            return False
+        link.node, link.nick = hello.node, nick
+        if link.dialed is not None:
+            self._bootstrap_nodes[link.dialed] = hello.node
+        existing = self._links.get(hello.node)
+        if existing is not None:
+            if not self._prefer(link, existing):
+                link.node = None
+                return False
+            existing.node = None  # it no longer owns the node's slot
+            existing.writer.close()
+        self._pending.discard(link)
+        self._links[hello.node] = link
+        self._emit(
+            StatusChanged(
+                "mesh_peer_linked",
+                {"nick": nick, "address": link.address, "method": link.method},
+            )
+        )
+        self._heard(hello.node, nick)
+        return True
+
+    def _prefer(self, new: _Link, old: _Link) -> bool:
+        """Of two links to one node, both ends keep the one dialled by the smaller node id."""
+        peer = new.node or ""
+        new_dialer = self.node if new.outbound else peer
+        old_dialer = self.node if old.outbound else peer
+        if new_dialer == old_dialer:
+            return False  # same dialler twice: keep the older link
+        return new_dialer == min(self.node, peer)
+
+    async def _drop_link(self, link: _Link) -> None:
+        if link.node is not None and self._links.get(link.node) is link:
+            del self._links[link.node]
+            if not self._closed:
+                self._emit(
+                    StatusChanged(
+                        "mesh_peer_unlinked", {"nick": link.nick, "address": link.address}
+                    )
+                )
+        link.node = None
+        link.writer.close()
+        with contextlib.suppress(OSError, TimeoutError):
+            await asyncio.wait_for(link.writer.wait_closed(), 1.0)
+
+    async def _drain_and_close(self, link: _Link) -> None:
+        with contextlib.suppress(OSError, TimeoutError):
+            await asyncio.wait_for(link.writer.drain(), 1.0)
+        link.writer.close()
+
+    # -- receiving -------------------------------------------------------------------
+
+    def _drop(self, error: DecodeError, source: str) -> None:
+        self.dropped += 1
+        self._emit(Dropped(error, source))
+
+    def _handle(self, link: _Link, frame: MeshFrame) -> None:
+        if isinstance(frame, Hello):
+            return  # a second hello on a link changes nothing
+        origin = frame.node if isinstance(frame, Heartbeat) else frame.message.node
+        if origin == self.node or not self._dedup.first_time(frame.id):
+            return
+        onward = relayed(frame)
+        if onward is not None:
+            self._broadcast(onward, exclude=link)
+        if isinstance(frame, Heartbeat):
+            self._heard(frame.node, frame.nick)
+        else:
+            self._deliver(frame.message, link.address)
+
+    def _deliver(self, message: ChatMessage, source: str) -> None:
+        node = message.node or ""
+        kind = message.type
+        if kind == MessageType.LEAVE:
+            if self._presence.remove(node) is not None:
+                self._emit(Delivered(message))
+                self._publish_roster()
+            return
+        if kind == MessageType.NICK:
+            try:
+                new = validate_nick(message.data, self._limits.max_nick_chars)
+            except ConfigError:
+                self._drop(DecodeError("decode_bad_value", field="data"), source)
+                return
+            if node not in self._presence:
+                self._heard(node, message.user)
+            self._presence.heard(node, new, self._clock())
+            self._emit(Delivered(message))
+            self._publish_roster()
+            return
+        self._heard(node, message.user)
+        if kind == MessageType.PRIVATE and message.to != self.nick:
+            return
+        if kind in _TEXT_TYPES:
+            self._emit(Delivered(message))
+
+    def _heard(self, node: str, nick: str) -> None:
+        """``node`` is alive: announce it if new, follow a rename, refresh its deadline."""
+        new, old = self._presence.heard(node, nick, self._clock())
+        if new:
+            joined = ChatMessage(user=nick, data="", type=MessageType.JOIN, node=node)
+            self._emit(Delivered(joined))
+        elif old is not None:
+            renamed = ChatMessage(user=old, data=nick, type=MessageType.NICK, node=node)
+            self._emit(Delivered(renamed))
+        if new or old is not None:
+            self._publish_roster()
+
+    # -- time ------------------------------------------------------------------------
+
+    async def _housekeeping(self) -> None:
+        """Every heartbeat interval: beat, forget silent nodes and links, redial peers."""
+        last_redial = -float("inf")
+        while not self._closed:
+            self._beat_seq += 1
+            beat = Heartbeat(self.node, self.nick, self._beat_seq, self.config.max_hops)
+            self._dedup.first_time(beat.id)
+            self._broadcast(beat, exclude=None)
+            self.expire()
+            now = self._clock()
+            if now - last_redial >= self.config.redial_interval:
+                last_redial = now
+                self._redial()
+            await asyncio.sleep(self.config.heartbeat_interval)
+
+    def expire(self, now: float | None = None) -> None:
+        """Report gone every node silent longer than the deadline; close silent links."""
+        now = self._clock() if now is None else now
+        deadline = self.config.peer_deadline
+        for node, nick in self._presence.expire(now, deadline):
+            self._emit(StatusChanged("mesh_peer_gone", {"nick": nick, "seconds": deadline}))
+            self._emit(
+                Delivered(ChatMessage(user=nick, data="", type=MessageType.LEAVE, node=node))
+            )
+            self._publish_roster()
+        for link in list(self._links.values()):
+            if now - link.last_heard > deadline:
+                link.writer.transport.abort()  # silent: the network between is cut
+
+    def _redial(self) -> None:
+        for address in self.config.bootstrap:
+            node = self._bootstrap_nodes.get(address)
+            if node == self.node or (node is not None and node in self._links):
+                continue
+            self._dial(*address, "peer")
+
+    # -- events ----------------------------------------------------------------------
+
+    def _emit(self, event: TransportEvent) -> None:
+        if self._closed:
+            return
+        try:
+            self._queue.put_nowait(event)
+        except asyncio.QueueFull:
+            self.overflowed += 1
+
+    def _publish_roster(self, force: bool = False) -> None:
+        roster = self.roster()
+        if force or roster != self._last_roster:
+            self._last_roster = roster
+            self._emit(RosterChanged(roster))
+
+
+__all__ = [
+    "CONNECT_TIMEOUT",
+    "HEARTBEAT_INTERVAL",
+    "MAX_LINKS",
+    "PEER_DEADLINE",
+    "Discovery",
+    "MeshConfig",
+    "MeshTransport",
+    "PeerLink",
+    "parse_peer",
+]
