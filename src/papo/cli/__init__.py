@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from papo import __version__
+from papo.cli import chat as chat_commands
 from papo.cli import multicast as multicast_commands
 from papo.cli import record as record_commands
 from papo.cli import tcp as tcp_commands
@@ -19,7 +20,7 @@ from papo.i18n import LANGUAGES, language_from_environment, translate
 from papo.ui.text import error_text
 
 #: Command modules, in the order their commands appear in ``papo --help``.
-COMMAND_MODULES = [multicast_commands, tcp_commands, record_commands]
+COMMAND_MODULES = [chat_commands, multicast_commands, tcp_commands, record_commands]
 
 EXIT_OK = 0
 EXIT_RUNTIME_ERROR = 1
@@ -74,6 +75,9 @@ def main(argv: Sequence[str] | None = None, prog: str = "papo") -> int:
     parser = build_parser(lang, prog)
     args = parser.parse_args(args_list)
     handler = getattr(args, "handler", None)
+    if handler is None and args.command is None and prog == "papo":  # `papo` alone: chat
+        args = parser.parse_args([*args_list, chat_commands.DEFAULT_COMMAND])
+        handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()
         return EXIT_USAGE

@@ -1,0 +1,157 @@
+"""``papo chat [NICK]`` (and ``papo`` alone): the everyday chat window.
+
+The room is the multicast group by default (no server, no address to type);
+``--server HOST[:PORT]`` joins a TCP room and ``--p2p`` a peer-to-peer mesh.
+Transports and the terminal UI are imported only when used, so ``multicast.py``
+still runs with the standard library alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+
+from papo.cli.multicast import add_multicast_options, multicast_config
+from papo.errors import ConfigError
+from papo.protocol.text import terminal_safe, validate_nick
+from papo.transport.base import ChatTransport
+
+#: The TCP port of a papo room server when ``--server`` names only the host.
+DEFAULT_SERVER_PORT = 5050
+
+#: The command ``papo`` runs when given no command.
+DEFAULT_COMMAND = "chat"
+
+
+def login_nick() -> str:
+    """The login name as a nick, or ConfigError telling the user to give one."""
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):
+        name = ""
+    try:
+        return validate_nick(name)
+    except ConfigError:
+        raise ConfigError("chat_bad_login_nick", nick=terminal_safe(name[:64])) from None
+
+
+def parse_server(text: str) -> tuple[str, int]:
+    """``HOST``, ``HOST:PORT``, ``[v6]:PORT`` -> (host, port); ConfigError if malformed."""
+    host, port_text = text, ""
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port_text = rest.removeprefix(":")
+    elif text.count(":") == 1:
+        host, port_text = text.split(":")
+    if not host or (port_text and not port_text.isdigit()):
+        raise ConfigError("chat_bad_server", server=terminal_safe(text[:100]))
+    port = int(port_text) if port_text else DEFAULT_SERVER_PORT
+    if not 1 <= port <= 65535:
+        raise ConfigError("bad_port", port=port)
+    return host, port
+
+
+def _peer_module():  # type: ignore[no-untyped-def]
+    """The P2P command module if this installation has it (a sibling feature)."""
+    try:
+        from papo.cli import peer
+    except ImportError:
+        return None
+    if hasattr(peer, "add_p2p_options") and hasattr(peer, "build_mesh_transport"):
+        return peer
+    return None
+
+
+def build_transport(args: argparse.Namespace, nick: str) -> ChatTransport:
+    """The transport the flags ask for: TCP room, P2P mesh, or the multicast room."""
+    if getattr(args, "server", None) and getattr(args, "p2p", False):
+        raise ConfigError("chat_modes_conflict")
+    if getattr(args, "server", None):
+        host, port = parse_server(args.server)
+        try:
+            from papo.transport.tcp_client import TcpRoomClient
+        except ImportError:
+            raise ConfigError("chat_server_unavailable") from None
+        return TcpRoomClient(host, port, nick)
+    if getattr(args, "p2p", False):
+        peer = _peer_module()
+        if peer is None:
+            raise ConfigError("chat_p2p_unavailable")
+        return peer.build_mesh_transport(args, nick)  # type: ignore[no-any-return]
+    from papo.transport.multicast_room import MulticastRoomTransport
+
+    return MulticastRoomTransport(multicast_config(args), nick)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Handler of ``papo chat``: pick nick, transport and mode, then run the window."""
+    from papo.ui.chat import run_chat
+
+    nick = validate_nick(args.nick) if args.nick else login_nick()
+    transport = build_transport(args, nick)
+    mode = "json" if args.json else "plain" if args.plain else "auto"
+    return run_chat(transport, nick, args.lang, mode=mode)
+
+
+def register(subparsers: argparse._SubParsersAction, lang: str) -> None:  # type: ignore[type-arg]
+    """Add ``chat`` (alias ``bate-papo``), the default command."""
+    pt = lang == "pt"
+    chat = subparsers.add_parser(
+        "chat",
+        aliases=["bate-papo"],
+        help=(
+            "abre a sala de chat (padrão: multicast na rede local); é o que `papo` sozinho faz"
+            if pt
+            else "open the chat room (default: multicast on the local network); "
+            "what `papo` alone does"
+        ),
+    )
+    chat.add_argument(
+        "nick",
+        nargs="?",
+        metavar="APELIDO" if pt else "NICK",
+        help=(
+            "seu apelido (padrão: seu nome de login)"
+            if pt
+            else "your nick (default: your login name)"
+        ),
+    )
+    chat.add_argument(
+        "--server",
+        metavar="HOST[:PORTA]" if pt else "HOST[:PORT]",
+        help=(
+            f"entra na sala de um servidor TCP papo (porta padrão {DEFAULT_SERVER_PORT})"
+            if pt
+            else f"join the room of a papo TCP server (default port {DEFAULT_SERVER_PORT})"
+        ),
+    )
+    output = chat.add_mutually_exclusive_group()
+    output.add_argument(
+        "--plain",
+        action="store_true",
+        help=(
+            "modo linha: uma mensagem por linha, sem cores (padrão fora de um terminal)"
+            if pt
+            else "line mode: one message per line, no colours (default outside a terminal)"
+        ),
+    )
+    output.add_argument(
+        "--json",
+        action="store_true",
+        help=(
+            "mostra as mensagens recebidas como linhas JSON, para outros programas"
+            if pt
+            else "print received messages as JSON lines, for other programs"
+        ),
+    )
+    add_multicast_options(chat, lang)
+    peer = _peer_module()
+    if peer is not None:
+        peer.add_p2p_options(chat, lang)
+    if "--p2p" not in chat._option_string_actions:
+        chat.add_argument(
+            "--p2p",
+            action="store_true",
+            help="conversa P2P, sem servidor" if pt else "peer-to-peer chat, no server",
+        )
+    chat.set_defaults(handler=run)

@@ -1,0 +1,320 @@
+"""The everyday chat window's logic, for every transport (sans-I/O, no printing).
+
+:func:`parse_line` turns a typed line into a :data:`Command`; :class:`ChatSession`
+turns commands into messages to send plus what to show, and turns
+:mod:`papo.transport.base` events into :data:`UiEvent` values a user interface renders.
+The handout's ``sair`` means *I leave the room* here; a remote handout sender's
+``sair`` is shown as that user leaving.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from papo.errors import ConfigError, PapoError
+from papo.protocol.confusables import imitated_nick
+from papo.protocol.message import ChatMessage, MessageType
+from papo.protocol.text import clean_input, validate_nick
+from papo.transport.base import (
+    Delivered,
+    Dropped,
+    MessagesLost,
+    NickChanged,
+    RosterChanged,
+    StatusChanged,
+    TransportEvent,
+)
+
+#: Typed to leave the room (the handout's stop word); ``/quit`` does the same.
+QUIT_WORD = "sair"
+
+#: The text of the leave message papo sends (never ``sair``: handout receivers stop on it).
+LEAVE_TEXT = "saiu / left"
+
+#: The chat commands, in the order ``/help`` lists them.
+COMMANDS = ("help", "who", "msg", "nick", "me", "clear", "quit")
+
+_COMMAND_ALIASES = {
+    "h": "help",
+    "ajuda": "help",
+    "?": "help",
+    "w": "who",
+    "quem": "who",
+    "m": "msg",
+    "tell": "msg",
+    "q": "quit",
+    "exit": "quit",
+    "sair": "quit",
+    "limpar": "clear",
+}
+
+
+# -- commands ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SendText:
+    """Send ``text`` as a chat line, an action (``me``) or a private message (``to``)."""
+
+    kind: str
+    text: str
+    to: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeNick:
+    """``/nick NEW``."""
+
+    nick: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShowHelp:
+    """``/help``."""
+
+
+@dataclass(frozen=True, slots=True)
+class ShowWho:
+    """``/who``."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClearScreen:
+    """``/clear``: wipe the message area (also a UI event)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Leave:
+    """``/quit`` or ``sair``: leave the room and close the window."""
+
+
+@dataclass(frozen=True, slots=True)
+class BadCommand:
+    """A line starting with ``/`` that is not a known command, or lacks its argument."""
+
+    code: str
+    details: Mapping[str, object] = field(default_factory=dict)
+
+
+Command = SendText | ChangeNick | ShowHelp | ShowWho | ClearScreen | Leave | BadCommand
+
+
+def parse_line(line: str) -> Command | None:
+    """The command a typed line means; None for a blank line.
+
+    ``//text`` sends ``/text`` literally. ``sair`` alone (any case) leaves.
+    """
+    text = clean_input(line).rstrip("\r\n")
+    if not text.strip():
+        return None
+    if text.strip().casefold() == QUIT_WORD:
+        return Leave()
+    if text.startswith("//"):
+        return SendText(MessageType.CHAT, text[1:])
+    if not text.startswith("/"):
+        return SendText(MessageType.CHAT, text)
+    name, _, rest = text[1:].partition(" ")
+    name = _COMMAND_ALIASES.get(name.casefold(), name.casefold())
+    rest = rest.strip()
+    if name == "help":
+        return ShowHelp()
+    if name == "who":
+        return ShowWho()
+    if name == "clear":
+        return ClearScreen()
+    if name == "quit":
+        return Leave()
+    if name == "me":
+        return SendText(MessageType.ME, rest) if rest else BadCommand("chat_usage_me")
+    if name == "nick":
+        return ChangeNick(rest) if rest and " " not in rest else BadCommand("chat_usage_nick")
+    if name == "msg":
+        target, _, body = rest.partition(" ")
+        if not target or not body.strip():
+            return BadCommand("chat_usage_msg")
+        return SendText(MessageType.PRIVATE, body.strip(), to=target)
+    return BadCommand("chat_unknown_command", {"command": "/" + name[:32]})
+
+
+# -- what the user interface shows -----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ChatLine:
+    """A chat, action or private message to show (``own`` = typed here).
+
+    ``mention``: it names the local user (or is private to them); ``imitates``: the
+    sender's nick looks like another nick in the room (look-alike Unicode).
+    """
+
+    message: ChatMessage
+    when: float
+    own: bool = False
+    mention: bool = False
+    imitates: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A system line: ``code`` is a :mod:`papo.i18n` key; ``error`` fills ``{reason}``."""
+
+    code: str
+    when: float
+    details: Mapping[str, object] = field(default_factory=dict)
+    error: PapoError | None = None
+    warning: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Ended:
+    """The user left: the window closes."""
+
+
+UiEvent = ChatLine | Notice | ClearScreen | Ended
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A message for the transport; show ``echo`` once it is sent."""
+
+    message: ChatMessage
+    echo: ChatLine | None = None
+
+
+Action = Outgoing | UiEvent
+
+
+class ChatSession:
+    """One user's chat: commands in, messages and screen events out (no I/O)."""
+
+    def __init__(self, nick: str, *, clock: Callable[[], float] = time.time) -> None:
+        self.nick = validate_nick(nick)
+        self.roster: tuple[str, ...] = (self.nick,)
+        self._clock = clock
+        self._warned_lookalikes: set[str] = set()
+
+    # -- typed lines -------------------------------------------------------------------
+
+    def handle_input(self, line: str) -> list[Action]:
+        """What to send and show for one typed line."""
+        command = parse_line(line)
+        now = self._clock()
+        match command:
+            case None:
+                return []
+            case SendText(kind, text, to):
+                message = ChatMessage(user=self.nick, data=text, type=kind, to=to)
+                return [Outgoing(message, ChatLine(message, now, own=True))]
+            case ChangeNick(new):
+                try:
+                    new = validate_nick(new)
+                except ConfigError as error:
+                    return [Notice("chat_error", now, error=error, warning=True)]
+                if new == self.nick:
+                    return []
+                return [Outgoing(ChatMessage(user=self.nick, data=new, type=MessageType.NICK))]
+            case ShowHelp():
+                return [Notice("chat_help", now)]
+            case ShowWho():
+                return [Notice("chat_who", now, {"count": len(self.roster), "nicks": self.roster})]
+            case ClearScreen():
+                return [ClearScreen()]
+            case Leave():
+                return [Outgoing(self.farewell()), Ended()]
+            case BadCommand(code, details):
+                return [Notice(code, now, details, warning=True)]
+        raise AssertionError(f"unhandled command {command!r}")
+
+    def farewell(self) -> ChatMessage:
+        """The leave message (its text is never the handout's stop word)."""
+        return ChatMessage(user=self.nick, data=LEAVE_TEXT, type=MessageType.LEAVE)
+
+    def send_failed(self, error: PapoError) -> Notice:
+        """The line to show when the transport refused to send."""
+        return Notice("chat_error", self._clock(), error=error, warning=True)
+
+    # -- transport events ----------------------------------------------------------------
+
+    def handle_event(self, event: TransportEvent) -> list[UiEvent]:
+        """What to show for one transport event."""
+        now = self._clock()
+        match event:
+            case Delivered(message):
+                return self._delivered(message, now)
+            case Dropped(error, source):
+                return [Notice("chat_dropped", now, {"source": source}, error=error, warning=True)]
+            case RosterChanged(nicks):
+                return self._roster_changed(nicks, now)
+            case MessagesLost(user, count):
+                return [Notice("chat_lost", now, {"user": user, "count": count}, warning=True)]
+            case StatusChanged(code, details):
+                return [Notice(code, now, details)]
+            case NickChanged(nick):
+                self.nick = nick
+                return [Notice("chat_nick_now", now, {"nick": nick})]
+        return []
+
+    def _delivered(self, message: ChatMessage, now: float) -> list[UiEvent]:
+        kind = message.type
+        user = message.user
+        if kind == MessageType.JOIN:
+            return [Notice("chat_joined", now, {"user": user})]
+        if kind == MessageType.LEAVE or message.is_quit_word(QUIT_WORD):
+            return [Notice("chat_left", now, {"user": user})]
+        if kind == MessageType.NICK:
+            return [Notice("chat_renamed", now, {"user": user, "nick": message.data})]
+        if kind == MessageType.SYSTEM:
+            return [Notice("chat_system", now, {"text": message.data})]
+        if kind not in (MessageType.CHAT, MessageType.ME, MessageType.PRIVATE):
+            return []
+        mention = kind == MessageType.PRIVATE or mentions(message.data, self.nick)
+        others = {*self.roster, self.nick}
+        impostor = None if message.plain else imitated_nick(user, others)
+        return [ChatLine(message, now, mention=mention, imitates=impostor)]
+
+    def _roster_changed(self, nicks: tuple[str, ...], now: float) -> list[UiEvent]:
+        self.roster = nicks
+        notices: list[UiEvent] = []
+        for nick in nicks:
+            if nick in self._warned_lookalikes or nick == self.nick:
+                continue
+            other = imitated_nick(nick, [n for n in (*nicks, self.nick) if n != nick])
+            if other is not None:
+                self._warned_lookalikes.add(nick)
+                notices.append(
+                    Notice("chat_lookalike", now, {"user": nick, "other": other}, warning=True)
+                )
+        return notices
+
+
+def mentions(text: str, nick: str) -> bool:
+    """True when ``text`` names ``nick`` as a whole word (any case, optional ``@``)."""
+    pattern = r"(?<![\w])@?" + re.escape(nick.casefold()) + r"(?![\w])"
+    return re.search(pattern, text.casefold()) is not None
+
+
+__all__ = [
+    "COMMANDS",
+    "LEAVE_TEXT",
+    "QUIT_WORD",
+    "Action",
+    "BadCommand",
+    "ChangeNick",
+    "ChatLine",
+    "ChatSession",
+    "ClearScreen",
+    "Command",
+    "Ended",
+    "Leave",
+    "Notice",
+    "Outgoing",
+    "SendText",
+    "ShowHelp",
+    "ShowWho",
+    "UiEvent",
+    "mentions",
+    "parse_line",
+]

@@ -1,0 +1,427 @@
+"""The multicast chat room: every papo and every handout program on one group is one room.
+
+:class:`MulticastRoomTransport` implements :class:`~papo.transport.base.ChatTransport` on
+asyncio over the sockets of :mod:`papo.transport.multicast`. There is no server, so the
+room is kept by everybody:
+
+- ``open()`` sends a ``join``; everyone who hears it answers with a ``presence``, so the
+  newcomer learns the roster at once;
+- every :data:`PRESENCE_INTERVAL` seconds each member sends a small ``presence``
+  heartbeat; a member silent for :data:`PRESENCE_TIMEOUT` seconds is dropped from the
+  roster (it crashed or its network went away);
+- ``close()`` sends a ``leave`` whose text is :data:`LEAVE_TEXT`, never the handout's
+  ``sair``, which would stop every handout receiver on the group.
+
+Programs written to the handout send ``{"user", "data"}`` without node ids: they are
+tracked by source address, and their ``sair`` is delivered like any line (the session
+shows it as that user leaving). Sequence numbers per node reveal lost datagrams.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from papo.errors import ConfigError, DecodeError, InputError, NetworkError
+from papo.protocol.codec import decode, encode, split_text
+from papo.protocol.limits import DEFAULT_LIMITS, MAX_DATAGRAM_BYTES, Limits
+from papo.protocol.message import PROTOCOL_VERSION, ChatMessage, MessageType
+from papo.protocol.text import clean_input, validate_nick
+from papo.transport.base import (
+    Delivered,
+    Dropped,
+    MessagesLost,
+    NickChanged,
+    RosterChanged,
+    StatusChanged,
+    TransportEvent,
+)
+from papo.transport.multicast import (
+    MulticastConfig,
+    MulticastReceiver,
+    MulticastSender,
+    format_address,
+)
+
+#: Seconds between two presence heartbeats of one member.
+PRESENCE_INTERVAL = 30.0
+
+#: Seconds of silence after which a member leaves the roster (three missed heartbeats).
+PRESENCE_TIMEOUT = 95.0
+
+#: The ``type`` of the heartbeat; handout receivers show it as ``nick:`` with empty text.
+PRESENCE_TYPE = "presence"
+
+#: Text of the join message (what a handout receiver prints after ``nick:``).
+JOIN_TEXT = "entrou / joined"
+
+#: Text of the leave message: a human sentence, never the handout's stop word ``sair``.
+LEAVE_TEXT = "saiu / left"
+
+#: Events waiting for the session; beyond this, new events are dropped and counted.
+EVENT_QUEUE_SIZE = 1024
+
+#: Datagrams read per wake-up of the event loop, so a flood cannot starve the keyboard.
+MAX_DATAGRAMS_PER_WAKEUP = 64
+
+#: Members tracked in the roster at most (the longest silent is forgotten first).
+MAX_ROSTER_MEMBERS = 512
+
+#: Distinct senders whose sequence numbers are tracked (oldest forgotten).
+MAX_TRACKED_NODES = 1024
+
+_TEXT_TYPES = frozenset({MessageType.CHAT, MessageType.ME, MessageType.PRIVATE})
+_QUIT_WORD = "sair"
+
+
+class Seal(Protocol):
+    """What the security layer offers: wrap every datagram sent, unwrap every one received."""
+
+    def seal(self, payload: bytes) -> bytes:
+        """The protected form of ``payload``."""
+        ...
+
+    def open(self, payload: bytes, source: str) -> bytes | DecodeError:
+        """The original payload, or the reason it is refused."""
+        ...
+
+
+@dataclass(slots=True)
+class _Member:
+    nick: str
+    last_seen: float
+
+
+class _Sequences:
+    """Counts skipped sequence numbers per node; bounded in nodes tracked."""
+
+    def __init__(self, max_nodes: int = MAX_TRACKED_NODES) -> None:
+        self._last: OrderedDict[str, int] = OrderedDict()
+        self._max_nodes = max_nodes
+
+    def gap(self, node: str, seq: int) -> int:
+        last = self._last.get(node)
+        self._last[node] = seq if last is None else max(last, seq)
+        self._last.move_to_end(node)
+        while len(self._last) > self._max_nodes:
+            self._last.popitem(last=False)
+        return 0 if last is None or seq <= last else seq - last - 1
+
+
+_CLOSED = object()
+
+
+class MulticastRoomTransport:
+    """A chat room on a multicast group: join, chat, presence, leave (see the module doc)."""
+
+    def __init__(
+        self,
+        config: MulticastConfig,
+        nick: str,
+        *,
+        seal: Seal | None = None,
+        clock: Callable[[], float] = time.time,
+        node: str | None = None,
+        presence_interval: float = PRESENCE_INTERVAL,
+        presence_timeout: float = PRESENCE_TIMEOUT,
+        limits: Limits = DEFAULT_LIMITS,
+        max_queue: int = EVENT_QUEUE_SIZE,
+    ) -> None:
+        import secrets
+
+        self.config = config.validated()
+        self.nick = validate_nick(nick, limits.max_nick_chars)
+        self.node = node or secrets.token_hex(8)
+        self.presence_interval = presence_interval
+        self.presence_timeout = presence_timeout
+        self.dropped = 0
+        self.overflowed = 0
+        self._seal = seal
+        self._clock = clock
+        self._limits = limits
+        self._max_queue = max_queue
+        self._queue: asyncio.Queue[object] = asyncio.Queue()
+        self._members: OrderedDict[str, _Member] = OrderedDict()
+        self._sequences = _Sequences()
+        self._next_seq = 1
+        self._sender: MulticastSender | None = None
+        self._receiver: MulticastReceiver | None = None
+        self._heartbeat: asyncio.Task[None] | None = None
+        self._left = False
+        self._closed = False
+        self._last_roster: tuple[str, ...] = ()
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Join the group and announce ourselves; raise ConfigError or NetworkError."""
+        loop = asyncio.get_running_loop()
+        receiver = MulticastReceiver(self.config)
+        try:
+            sender = MulticastSender(self.config)
+        except BaseException:
+            receiver.close()
+            raise
+        receiver.socket.setblocking(False)
+        self._receiver, self._sender = receiver, sender
+        loop.add_reader(receiver.fileno(), self._on_readable)
+        self._emit(
+            StatusChanged(
+                "chat_connected_multicast", {"group": self.config.group, "port": self.config.port}
+            )
+        )
+        self._publish_roster(force=True)
+        self._send_control(MessageType.JOIN, JOIN_TEXT)
+        self._heartbeat = asyncio.create_task(self._beat(), name="papo-presence")
+
+    async def send(self, message: ChatMessage) -> None:
+        """Send a chat, me, private, nick or leave message as this user."""
+        if self._sender is None or self._closed:
+            raise NetworkError("chat_not_connected")
+        kind = message.type
+        if kind in _TEXT_TYPES:
+            if kind == MessageType.PRIVATE and not message.to:
+                raise InputError("chat_private_needs_nick")
+            self._send_text(kind, clean_input(message.data), to=message.to)
+        elif kind == MessageType.NICK:
+            self._change_nick(message.data)
+        elif kind == MessageType.LEAVE:
+            text = message.data if message.data.strip().casefold() != _QUIT_WORD else LEAVE_TEXT
+            self._send_control(MessageType.LEAVE, text or LEAVE_TEXT)
+            self._left = True
+        else:
+            raise InputError("chat_unsupported_type", type=str(kind))
+
+    async def events(self) -> AsyncIterator[TransportEvent]:
+        """Everything that arrives, until :meth:`close`."""
+        while True:
+            event = await self._queue.get()
+            if event is _CLOSED:
+                return
+            yield event  # type: ignore[misc]
+
+    async def close(self) -> None:
+        """Say goodbye (unless already said), stop the heartbeat, close both sockets."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._sender is not None and not self._left:
+            with contextlib.suppress(NetworkError):
+                self._send_control(MessageType.LEAVE, LEAVE_TEXT)
+            self._left = True
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._heartbeat
+        if self._receiver is not None:
+            with contextlib.suppress(ValueError, OSError):
+                asyncio.get_running_loop().remove_reader(self._receiver.fileno())
+            self._receiver.close()
+        if self._sender is not None:
+            self._sender.close()
+        self._queue.put_nowait(_CLOSED)
+
+    # -- roster ----------------------------------------------------------------------
+
+    def roster(self) -> tuple[str, ...]:
+        """The nicks in the room now, sorted, this user included."""
+        return tuple(sorted({self.nick, *(member.nick for member in self._members.values())}))
+
+    def expire(self, now: float | None = None) -> None:
+        """Forget members silent for longer than ``presence_timeout``."""
+        now = self._clock() if now is None else now
+        for key in [
+            k for k, m in self._members.items() if now - m.last_seen > self.presence_timeout
+        ]:
+            del self._members[key]
+        self._publish_roster()
+
+    def _touch(self, key: str, nick: str, now: float) -> None:
+        member = self._members.get(key)
+        if member is None:
+            self._members[key] = _Member(nick, now)
+        else:
+            member.nick, member.last_seen = nick, now
+            self._members.move_to_end(key)
+        while len(self._members) > MAX_ROSTER_MEMBERS:
+            self._members.popitem(last=False)
+
+    def _publish_roster(self, force: bool = False) -> None:
+        roster = self.roster()
+        if force or roster != self._last_roster:
+            self._last_roster = roster
+            self._emit(RosterChanged(roster))
+
+    # -- sending ---------------------------------------------------------------------
+
+    def _envelope(self, kind: str, data: str, **extra: object) -> ChatMessage:
+        seq = self._next_seq
+        self._next_seq += 1
+        return ChatMessage(
+            user=self.nick,
+            data=data,
+            type=kind,
+            v=PROTOCOL_VERSION,
+            node=self.node,
+            seq=seq,
+            ts=round(self._clock(), 3),
+            **extra,  # type: ignore[arg-type]
+        )
+
+    def _send_text(self, kind: str, text: str, to: str | None) -> None:
+        first_seq = self._next_seq
+        now = round(self._clock(), 3)
+
+        def build(chunk: str, part: int | None, parts: int | None) -> ChatMessage:
+            return ChatMessage(
+                user=self.nick,
+                data=chunk,
+                type=kind,
+                v=PROTOCOL_VERSION,
+                node=self.node,
+                seq=first_seq + (part or 1) - 1,
+                ts=now,
+                part=part,
+                parts=parts,
+                to=to,
+            )
+
+        messages = split_text(text, build, self._limits)
+        self._next_seq += len(messages)
+        for message in messages:
+            self._transmit(message)
+
+    def _send_control(self, kind: str, data: str) -> None:
+        self._transmit(self._envelope(kind, data))
+
+    def _transmit(self, message: ChatMessage) -> None:
+        assert self._sender is not None
+        payload = encode(message)
+        if self._seal is not None:
+            payload = self._seal.seal(payload)
+        self._sender.send(payload)
+
+    def _change_nick(self, new: str) -> None:
+        new = validate_nick(new, self._limits.max_nick_chars)
+        if new == self.nick:
+            return
+        if any(member.nick == new for member in self._members.values()):
+            raise ConfigError("chat_nick_taken", nick=new)
+        self._send_control(MessageType.NICK, new)
+        self.nick = new
+        self._emit(NickChanged(new))
+        self._publish_roster()
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(self.presence_interval)
+            try:
+                self._send_control(PRESENCE_TYPE, "")
+            except NetworkError as error:
+                self._emit(StatusChanged(error.code, dict(error.details)))
+            self.expire()
+
+    # -- receiving -------------------------------------------------------------------
+
+    def _on_readable(self) -> None:
+        assert self._receiver is not None
+        sock = self._receiver.socket
+        for _ in range(MAX_DATAGRAMS_PER_WAKEUP):
+            try:
+                payload, address = sock.recvfrom(MAX_DATAGRAM_BYTES + 1)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                self._emit(StatusChanged("chat_receive_failed", {"reason": exc.strerror or exc}))
+                return
+            self.receive_datagram(payload, format_address(address))
+
+    def receive_datagram(self, payload: bytes, source: str) -> None:
+        """Handle one datagram from ``source`` (the socket calls this; tests may too)."""
+        if self._seal is not None:
+            opened = self._seal.open(payload, source)
+            if isinstance(opened, DecodeError):
+                self._drop(opened, source)
+                return
+            payload = opened
+        result = decode(payload, source, self._limits)
+        if isinstance(result, DecodeError):
+            self._drop(result, source)
+            return
+        if result.node is not None and result.node == self.node:
+            return  # our own datagram, looped back by the kernel
+        self._handle_message(result, source)
+
+    def _drop(self, error: DecodeError, source: str) -> None:
+        self.dropped += 1
+        self._emit(Dropped(error, source))
+
+    def _handle_message(self, message: ChatMessage, source: str) -> None:
+        now = self._clock()
+        if message.node is not None and message.seq is not None:
+            missing = self._sequences.gap(message.node, message.seq)
+            if missing:
+                self._emit(MessagesLost(message.user, missing))
+        key = message.node or source
+        kind = message.type
+        if message.plain:
+            self._emit(Delivered(message))
+            return
+        if kind == MessageType.LEAVE or message.is_quit_word(_QUIT_WORD):
+            self._members.pop(key, None)
+            self._emit(Delivered(message))
+            self._publish_roster()
+            return
+        if kind == MessageType.NICK:
+            try:
+                new = validate_nick(message.data, self._limits.max_nick_chars)
+            except ConfigError:
+                self._drop(DecodeError("decode_bad_value", field="data"), source)
+                return
+            self._touch(key, new, now)
+            self._emit(Delivered(message))
+            self._publish_roster()
+            return
+        self._touch(key, message.user, now)
+        if kind == MessageType.JOIN:
+            self._emit(Delivered(message))
+            self._answer_join()
+        elif kind == MessageType.PRIVATE:
+            if message.to == self.nick:
+                self._emit(Delivered(message))
+        elif kind in (MessageType.CHAT, MessageType.ME, MessageType.SYSTEM):
+            self._emit(Delivered(message))
+        self._publish_roster()
+
+    def _answer_join(self) -> None:
+        if self._sender is None or self._closed:
+            return
+        try:
+            self._send_control(PRESENCE_TYPE, "")
+        except NetworkError as error:
+            self._emit(StatusChanged(error.code, dict(error.details)))
+
+    def _emit(self, event: TransportEvent) -> None:
+        if self._queue.qsize() >= self._max_queue:
+            self.overflowed += 1
+            return
+        self._queue.put_nowait(event)
+
+
+__all__ = [
+    "EVENT_QUEUE_SIZE",
+    "JOIN_TEXT",
+    "LEAVE_TEXT",
+    "MAX_DATAGRAMS_PER_WAKEUP",
+    "MAX_ROSTER_MEMBERS",
+    "PRESENCE_INTERVAL",
+    "PRESENCE_TIMEOUT",
+    "PRESENCE_TYPE",
+    "MulticastRoomTransport",
+    "Seal",
+]

@@ -1,0 +1,341 @@
+"""The everyday chat window: one place to read and type, on any transport.
+
+:func:`run_chat` is the entry point every chat command calls. It opens the transport,
+feeds typed lines and transport events through :class:`~papo.session.chat.ChatSession`
+and shows the result in one of four modes:
+
+- ``tui``: the terminal window of :mod:`papo.ui.tui` (prompt_toolkit);
+- ``plain``: one message per line in, one per line out, no escape codes, flushed;
+- ``json``: the received envelopes as JSON lines, for other programs;
+- ``auto``: ``tui`` when stdin and stdout are terminals, else ``plain``.
+
+Every remote string goes through :func:`~papo.protocol.text.terminal_safe` in
+:func:`render`, the single place that turns events into text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import sys
+import threading
+import time
+import zlib
+from typing import Protocol, TextIO
+
+from papo.errors import PapoError
+from papo.i18n import translate
+from papo.protocol.message import ChatMessage, MessageType
+from papo.protocol.text import terminal_safe
+from papo.session.chat import (
+    ChatLine,
+    ChatSession,
+    ClearScreen,
+    Ended,
+    Notice,
+    Outgoing,
+    UiEvent,
+)
+from papo.transport.base import (
+    ChatTransport,
+    Delivered,
+    Dropped,
+    MessagesLost,
+    NickChanged,
+    RosterChanged,
+    StatusChanged,
+    TransportEvent,
+)
+from papo.ui.text import clock_stamp, error_text
+
+MODES = ("auto", "tui", "plain", "json")
+
+#: Lines typed (or piped) but not yet handled; the reader waits when it is full.
+INPUT_QUEUE_SIZE = 256
+
+#: Number of distinct nick colours (style classes ``nick.0`` ... ``nick.N-1``).
+NICK_COLOURS = 12
+
+#: A rendered line: (style class, text) fragments; the text is already terminal-safe.
+Fragments = list[tuple[str, str]]
+
+
+def nick_style(nick: str) -> str:
+    """The stable colour class of ``nick`` (the same in every run and on every machine)."""
+    return f"nick.{zlib.crc32(nick.encode('utf-8', 'replace')) % NICK_COLOURS}"
+
+
+def _safe_details(details: object, lang: str) -> dict[str, object]:
+    safe: dict[str, object] = {}
+    for key, value in dict(details).items():  # type: ignore[call-overload]
+        if isinstance(value, str):
+            safe[key] = terminal_safe(value)
+        elif isinstance(value, tuple | list):
+            safe[key] = ", ".join(terminal_safe(str(item)) for item in value)
+        else:
+            safe[key] = value
+    return safe
+
+
+def notice_text(notice: Notice, lang: str) -> str:
+    """The text of a system line in ``lang`` (may hold several lines, e.g. the help)."""
+    details = _safe_details(notice.details, lang)
+    if notice.error is not None:
+        details["reason"] = terminal_safe(error_text(notice.error, lang))
+    return translate(notice.code, lang, **details)
+
+
+def render(event: ChatLine | Notice, lang: str) -> list[Fragments]:
+    """The screen lines of one event, as styled fragments (terminal-safe)."""
+    stamp = ("class:time", f"[{clock_stamp(event.when)}] ")
+    if isinstance(event, Notice):
+        style = "class:warning" if event.warning else "class:system"
+        marker = "! " if event.warning else "-- "
+        return [[stamp, (style, marker + line)] for line in notice_text(event, lang).split("\n")]
+    message = event.message
+    user = terminal_safe(message.user)
+    user_style = "class:own" if event.own else f"class:{nick_style(message.user)}"
+    fragments: Fragments = [stamp]
+    line_style = "class:mention" if event.mention and not event.own else "class:text"
+    if message.type == MessageType.ME:
+        fragments += [("class:action", "* "), (user_style, user)]
+    else:
+        fragments.append((user_style, user))
+    if message.type == MessageType.PRIVATE:
+        target = terminal_safe(message.to or "?")
+        fragments.append(("class:private", f" → {target} ({translate('chat_private', lang)})"))
+    if message.plain:
+        fragments.append(("class:system", f" ({translate('plain_text', lang)})"))
+    elif message.parts and message.parts > 1:
+        fragments.append(("class:system", f" [{message.part}/{message.parts}]"))
+    if event.imitates is not None:
+        other = terminal_safe(event.imitates)
+        fragments.append(("class:warning", f" ({translate('chat_imitates', lang, other=other)})"))
+    separator = " " if message.type == MessageType.ME else ": "
+    fragments.append((line_style, separator + terminal_safe(message.data)))
+    return [fragments]
+
+
+def plain_text(lines: list[Fragments]) -> list[str]:
+    """The fragments of each line joined, without styles."""
+    return ["".join(text for _style, text in line) for line in lines]
+
+
+class ChatView(Protocol):
+    """A screen for :func:`run_chat`: shows events, gives typed lines (None = end)."""
+
+    def show(self, event: UiEvent) -> None:
+        """Show one event."""
+
+    def show_transport_event(self, event: TransportEvent) -> bool:
+        """Show a raw transport event; return True if the session should not show it."""
+
+    async def read_line(self) -> str | None:
+        """The next typed line, or None when input ends."""
+
+
+class PlainView:
+    """Line mode for pipes and scripts: one line per event, no escape codes, flushed."""
+
+    def __init__(self, lang: str, out: TextIO, stdin: TextIO) -> None:
+        self.lang = lang
+        self._out = out
+        self._stdin = stdin
+        self._lines: asyncio.Queue[str | None] | None = None
+
+    def show(self, event: UiEvent) -> None:
+        if isinstance(event, ChatLine | Notice):
+            for line in plain_text(render(event, self.lang)):
+                self._write(line)
+
+    def show_transport_event(self, event: TransportEvent) -> bool:
+        return False
+
+    def _write(self, line: str) -> None:
+        self._out.write(line + "\n")
+        self._out.flush()
+
+    async def read_line(self) -> str | None:
+        if self._lines is None:
+            self._lines = asyncio.Queue(INPUT_QUEUE_SIZE)
+            _start_reader(self._stdin, self._lines, asyncio.get_running_loop())
+        return await self._lines.get()
+
+
+class JsonView(PlainView):
+    """``--json``: every received envelope (and every other event) as one JSON line."""
+
+    def show(self, event: UiEvent) -> None:
+        if isinstance(event, Notice):
+            text = notice_text(event, self.lang)
+            self._dump({"event": "notice", "code": event.code, "text": text})
+
+    def show_transport_event(self, event: TransportEvent) -> bool:
+        match event:
+            case Delivered(message):
+                self._dump(_envelope(message))
+            case Dropped(error, source):
+                self._dump({"event": "dropped", "source": source, "reason": error.code})
+            case RosterChanged(nicks):
+                self._dump({"event": "roster", "nicks": list(nicks)})
+            case MessagesLost(user, count):
+                self._dump({"event": "lost", "user": user, "count": count})
+            case StatusChanged(code, details):
+                self._dump({"event": "status", "code": code, "details": _jsonable(details)})
+            case NickChanged(nick):
+                self._dump({"event": "nick", "nick": nick})
+        return True
+
+    def _dump(self, value: object) -> None:
+        # ensure_ascii: the output is plain ASCII, so no byte of it can drive a terminal.
+        self._write(json.dumps(value, ensure_ascii=True, separators=(",", ":")))
+
+
+def _envelope(message: ChatMessage) -> dict[str, object]:
+    out = message.wire_dict()
+    if message.plain:
+        out["plain"] = True
+    if message.source is not None:
+        out["source"] = message.source
+    return out
+
+
+def _jsonable(details: object) -> dict[str, object]:
+    return {
+        str(k): v if isinstance(v, int | float | str) else str(v) for k, v in dict(details).items()
+    }  # type: ignore[call-overload]
+
+
+def _start_reader(
+    stdin: TextIO, lines: asyncio.Queue[str | None], loop: asyncio.AbstractEventLoop
+) -> None:
+    """Read ``stdin`` in a daemon thread (works for pipes, files and terminals alike)."""
+
+    def pump() -> None:
+        try:
+            for line in stdin:
+                future = asyncio.run_coroutine_threadsafe(lines.put(line), loop)
+                future.result()
+        except (OSError, ValueError, RuntimeError, UnicodeDecodeError):
+            pass  # stdin closed or the loop ended: either way, input is over
+        with contextlib.suppress(RuntimeError):
+            asyncio.run_coroutine_threadsafe(lines.put(None), loop)
+
+    threading.Thread(target=pump, name="papo-stdin", daemon=True).start()
+
+
+async def chat_loop(transport: ChatTransport, session: ChatSession, view: ChatView) -> int:
+    """Run one chat until the user leaves or the transport ends; return the exit code."""
+    await transport.open()
+    receiving = asyncio.create_task(_receive(transport, session, view), name="papo-receive")
+    typing = asyncio.create_task(_type(transport, session, view), name="papo-type")
+    try:
+        done, _pending = await asyncio.wait(
+            {receiving, typing}, return_when=asyncio.FIRST_COMPLETED
+        )
+        if typing in done:
+            typing.result()
+    finally:
+        typing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await typing
+        await transport.close()
+        with contextlib.suppress(asyncio.CancelledError):
+            await receiving
+    return 0
+
+
+async def _receive(transport: ChatTransport, session: ChatSession, view: ChatView) -> None:
+    async for event in transport.events():
+        shown = view.show_transport_event(event)
+        ui_events = session.handle_event(event)  # always: the session keeps the roster
+        if not shown:
+            for ui_event in ui_events:
+                view.show(ui_event)
+
+
+async def _type(transport: ChatTransport, session: ChatSession, view: ChatView) -> None:
+    while True:
+        line = await view.read_line()
+        actions = (
+            session.handle_input(line)
+            if line is not None
+            else [
+                Outgoing(session.farewell()),
+                Ended(),
+            ]
+        )
+        for action in actions:
+            if isinstance(action, Outgoing):
+                try:
+                    await transport.send(action.message)
+                except PapoError as error:
+                    view.show(session.send_failed(error))
+                    continue
+                if action.echo is not None:
+                    view.show(action.echo)
+            elif isinstance(action, Ended):
+                view.show(Notice("chat_bye", time.time()))
+                view.show(action)
+                return
+            else:
+                view.show(action)
+
+
+def choose_mode(mode: str, stdin: TextIO, stdout: TextIO) -> str:
+    """Resolve ``auto``: the TUI needs a terminal on both ends."""
+    if mode != "auto":
+        return mode
+    try:
+        return "tui" if stdin.isatty() and stdout.isatty() else "plain"
+    except (AttributeError, ValueError):
+        return "plain"
+
+
+def run_chat(
+    transport: ChatTransport,
+    nick: str,
+    lang: str,
+    *,
+    mode: str = "auto",
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+) -> int:
+    """Open ``transport`` as ``nick`` and run the chat window; return the exit code."""
+    stdin = sys.stdin if stdin is None else stdin
+    stdout = sys.stdout if stdout is None else stdout
+    session = ChatSession(nick)
+    chosen = choose_mode(mode, stdin, stdout)
+    view: ChatView
+    if chosen == "tui":
+        try:
+            from papo.ui.tui import TuiView
+        except ImportError:  # prompt_toolkit missing (e.g. multicast.py without install)
+            chosen = "plain"
+        else:
+            view = TuiView(lang, nick)
+    if chosen == "tui":
+        pass
+    elif chosen == "json":
+        view = JsonView(lang, stdout, stdin)
+    else:
+        view = PlainView(lang, stdout, stdin)
+    view.show(Notice("chat_welcome", time.time(), {"nick": session.nick}))
+    return asyncio.run(chat_loop(transport, session, view))
+
+
+__all__ = [
+    "MODES",
+    "ChatView",
+    "ClearScreen",
+    "JsonView",
+    "PlainView",
+    "chat_loop",
+    "choose_mode",
+    "nick_style",
+    "notice_text",
+    "plain_text",
+    "render",
+    "run_chat",
+]
