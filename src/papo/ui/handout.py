@@ -37,10 +37,11 @@ def run_receiver(
     with MulticastReceiver(config) as receiver:
         if seal is not None:
             _emit(out, translate("passphrase_on", lang))
-        _emit(
-            out, translate("receiver_ready", lang, nick=nick, group=config.group, port=config.port)
-        )
-        try:
+        try:  # a Ctrl-C from here on, even during the ready line, ends cleanly
+            _emit(
+                out,
+                translate("receiver_ready", lang, nick=nick, group=config.group, port=config.port),
+            )
             while True:
                 received = receiver.receive()
                 if received is None:
@@ -71,8 +72,11 @@ def run_sender(
     with MulticastSender(config) as sender:
         if seal is not None:
             _emit(out, translate("passphrase_on", lang))
-        _emit(out, translate("sender_ready", lang, nick=nick, group=config.group, port=config.port))
-        try:
+        try:  # a Ctrl-C from here on, even during the ready line, still sends sair
+            _emit(
+                out,
+                translate("sender_ready", lang, nick=nick, group=config.group, port=config.port),
+            )
             while True:
                 line = _read_line(stdin, prompt if interactive else None)
                 if line is None or is_quit_word(line):
