@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import socket
 
 import pytest
 
-from papo.errors import ConfigError
+from papo.errors import ConfigError, NetworkError
 from papo.transport.multicast import (
     MulticastConfig,
+    _os_error,
     format_address,
     parse_group,
     resolve_interface,
@@ -58,3 +61,22 @@ def test_unknown_interface_is_a_config_error() -> None:
 def test_addresses_are_formatted_for_people() -> None:
     assert format_address(("10.0.0.1", 5007)) == "10.0.0.1:5007"
     assert format_address(("fe80::1", 5007, 0, 2)) == "[fe80::1]:5007"
+
+
+@pytest.mark.parametrize(
+    ("errno_value", "code"),
+    [
+        (errno.ENETUNREACH, "no_multicast_route"),
+        (errno.ENODEV, "no_multicast_route"),
+        (errno.EACCES, "permission_denied"),
+        (errno.EPERM, "permission_denied"),
+        (errno.EADDRINUSE, "address_in_use"),
+        (errno.EIO, "os_error"),
+    ],
+)
+def test_operating_system_errors_become_explained_network_errors(errno_value, code) -> None:
+    error = _os_error(
+        OSError(errno_value, os.strerror(errno_value)), "action_send", MulticastConfig()
+    )
+    assert isinstance(error, NetworkError) and error.code == code
+    assert "\n" not in str(error)
