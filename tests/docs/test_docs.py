@@ -1,0 +1,361 @@
+"""The documentation builds with no warning, and its examples are true.
+
+Code blocks in ``docs/**/*.md`` are checked by kind:
+
+- ``pycon`` blocks are doctests (the blocks of one page share their names, in order);
+- ``python`` blocks run as programs; one that opens a socket must be marked
+  ``<!-- test: netns -->`` (runs only in a private network namespace) or
+  ``<!-- test: netns-background expect="TEXT" -->`` (started first, must print TEXT);
+- ``console`` blocks: every ``$ papo ...`` / ``$ python multicast.py ...`` command must
+  be accepted by papo's argument parser in the page's language; blocks marked
+  ``<!-- test: terminal -->`` form a scenario that is replayed with real processes in a
+  network namespace and whose output must match the page line for line (times aside).
+
+``<!-- test: skip -->`` before a block leaves it out (say why next to it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import doctest
+import io
+import os
+import re
+import shlex
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, Process, papo_env
+
+DOCS = ROOT / "docs"
+PAGES = sorted(DOCS.rglob("*.md"))
+
+FENCE_RE = re.compile(
+    r"^(?P<indent>[ \t]*)```(?P<kind>[\w-]*)[^\n]*\n(?P<body>.*?)^(?P=indent)```[ \t]*$",
+    re.MULTILINE | re.DOTALL,
+)
+MARKER_RE = re.compile(r"<!-- test: (?P<spec>.*?) -->")
+TIME_RE = re.compile(r"\[\d\d:\d\d:\d\d\]")
+PROMPT_RE = re.compile(r"^(?P<nick>[\w.-]+)> (?P<text>.*)$")
+
+
+@dataclass(frozen=True)
+class Block:
+    """One fenced code block of a page."""
+
+    page: Path
+    line: int
+    kind: str
+    body: str
+    marker: str
+
+    @property
+    def lang(self) -> str:
+        return "pt" if self.page.relative_to(DOCS).parts[0] == "pt" else "en"
+
+    @property
+    def name(self) -> str:
+        return f"{self.page.relative_to(ROOT)}:{self.line}"
+
+
+def blocks_of(page: Path) -> list[Block]:
+    """The fenced blocks of ``page``, each with the test marker on the line before it."""
+    text = page.read_text(encoding="utf-8")
+    found = []
+    for match in FENCE_RE.finditer(text):
+        before = text[: match.start()].rstrip().rsplit("\n", 1)[-1].strip()
+        marker = MARKER_RE.fullmatch(before)
+        indent = len(match.group("indent"))
+        body = "\n".join(line[indent:] for line in match.group("body").splitlines())
+        found.append(
+            Block(
+                page=page,
+                line=text.count("\n", 0, match.start()) + 1,
+                kind=match.group("kind"),
+                body=body + "\n",
+                marker=marker.group("spec") if marker else "",
+            )
+        )
+    return found
+
+
+ALL_BLOCKS = [block for page in PAGES for block in blocks_of(page)]
+
+
+def _ids(blocks: list[Block]) -> list[str]:
+    return [block.name for block in blocks]
+
+
+# --------------------------------------------------------------------------- the site
+
+
+def test_site_builds_with_no_warning_and_has_every_command(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(site)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    sys.path.insert(0, str(DOCS))
+    try:
+        import hooks
+    finally:
+        sys.path.remove(str(DOCS))
+    from papo.cli import build_parser
+
+    for lang in ("pt", "en"):
+        page = (site / lang / "reference" / "commands" / "index.html").read_text("utf-8")
+        man = (site / lang / "reference" / "man" / "index.html").read_text("utf-8")
+        for full, _aliases, _help, _parser in hooks.iter_commands(build_parser(lang)):
+            assert f"<code>{full}</code>" in page, (lang, full)
+            assert full in man, (lang, full)
+        assert "<!-- papo:" not in page
+    assert 'class="mermaid"' in (site / "protocol" / "index.html").read_text("utf-8")
+
+
+def test_every_protocol_limit_has_a_portuguese_description() -> None:
+    sys.path.insert(0, str(DOCS))
+    try:
+        import hooks
+    finally:
+        sys.path.remove(str(DOCS))
+    path = ROOT / "src" / "papo" / "protocol" / "limits.py"
+    for name, _value, comment in hooks.documented_constants(path):
+        if comment:
+            assert f"papo.protocol.limits:{name}" in hooks.PT_DOCS, name
+
+
+def test_every_page_has_its_translation() -> None:
+    for page in (DOCS / "pt").rglob("*.md"):
+        twin = DOCS / "en" / page.relative_to(DOCS / "pt")
+        if page.name == "protocol.md":  # the English spec is docs/protocol.md
+            twin = DOCS / "protocol.md"
+        assert twin.exists(), f"{page.relative_to(ROOT)} has no English twin"
+    for page in (DOCS / "en").rglob("*.md"):
+        assert (DOCS / "pt" / page.relative_to(DOCS / "en")).exists(), page
+
+
+def test_mermaid_diagrams_are_sequence_diagrams_with_declared_participants() -> None:
+    diagrams = [block for block in ALL_BLOCKS if block.kind == "mermaid"]
+    assert len(diagrams) >= 4
+    for block in diagrams:
+        lines = [line.strip() for line in block.body.splitlines() if line.strip()]
+        assert lines[0] == "sequenceDiagram", block.name
+        declared = {
+            re.split(r"\s+as\s+", line.split(None, 1)[1])[0]
+            for line in lines
+            if line.startswith(("participant ", "actor "))
+        }
+        for line in lines:
+            arrow = re.match(r"([\w]+)\s*-{1,2}>{1,2}[+-]?\s*([\w]+)\s*:", line)
+            if arrow:
+                assert {arrow.group(1), arrow.group(2)} <= declared, (block.name, line)
+
+
+# --------------------------------------------------------------------------- python
+
+
+@pytest.mark.parametrize(
+    "page",
+    [page for page in PAGES if any(block.kind == "pycon" for block in blocks_of(page))],
+    ids=lambda page: str(page.relative_to(ROOT)),
+)
+def test_interactive_examples_give_the_output_shown(page: Path) -> None:
+    globs: dict[str, object] = {"__name__": "__docs__"}
+    parser = doctest.DocTestParser()
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    report = io.StringIO()
+    for block in blocks_of(page):
+        if block.kind != "pycon" or block.marker == "skip":
+            continue
+        test = parser.get_doctest(block.body, globs, block.name, str(page), block.line)
+        runner.run(test, out=report.write, clear_globs=False)
+        globs.update(test.globs)  # DocTest copies its globals: carry names to the next block
+    result = runner.summarize(verbose=False)
+    assert result.attempted > 0
+    assert result.failed == 0, report.getvalue()
+
+
+def _python_blocks(marker_prefix: str) -> list[Block]:
+    return [
+        block
+        for block in ALL_BLOCKS
+        if block.kind == "python" and block.marker.startswith(marker_prefix)
+    ]
+
+
+def test_examples_that_open_sockets_are_marked_for_a_network_namespace() -> None:
+    for block in ALL_BLOCKS:
+        if block.kind in ("python", "pycon") and "socket" in block.body:
+            assert block.marker.startswith(("netns", "skip")), block.name
+
+
+@pytest.mark.parametrize(
+    "block",
+    [block for block in _python_blocks("") if block.marker == ""],
+    ids=_ids([block for block in _python_blocks("") if block.marker == ""]),
+)
+def test_python_example_runs(block: Block) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", block.body],
+        cwd=ROOT,
+        env=papo_env(block.lang),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+NETNS_PAGES = sorted({block.page for block in _python_blocks("netns")})
+
+
+@pytest.mark.netns
+@pytest.mark.parametrize("page", NETNS_PAGES, ids=[str(p.relative_to(ROOT)) for p in NETNS_PAGES])
+def test_network_examples_run_in_a_namespace(page: Path, run_process) -> None:  # type: ignore[no-untyped-def]
+    background: list[tuple[Process, str]] = []
+    for block in blocks_of(page):
+        if block.kind != "python" or not block.marker.startswith("netns"):
+            continue
+        args = [sys.executable, "-u", "-c", block.body]
+        if block.marker.startswith("netns-background"):
+            expect = re.search(r'expect="([^"]*)"', block.marker)
+            assert expect, block.name
+            process = run_process(args, lang=block.lang)
+            process.wait_for("", timeout=10)  # the first line: it is ready
+            background.append((process, expect.group(1)))
+        else:
+            result = subprocess.run(
+                args, cwd=ROOT, env=papo_env(block.lang), capture_output=True, text=True, timeout=30
+            )
+            assert result.returncode == 0, (block.name, result.stderr)
+    for process, expect in background:
+        process.wait_for(expect, timeout=10)
+
+
+# --------------------------------------------------------------------------- console
+
+
+def _papo_args(words: list[str]) -> list[str] | None:
+    """The papo arguments of one shell command, or None if it is not a papo command."""
+    while words and re.fullmatch(r"[A-Z_]+=\S*", words[0]):
+        words = words[1:]
+    if not words:
+        return None
+    if words[0] in ("papo", ".venv/bin/papo"):
+        return words[1:]
+    if words[0] in ("python", "python3", sys.executable) and words[1:2] == ["multicast.py"]:
+        return words[2:]
+    if words[0] in ("python", "python3") and words[1:3] == ["-m", "papo"]:
+        return words[3:]
+    return None
+
+
+def console_commands(block: Block) -> list[list[str]]:
+    """The papo commands (as argument lists) typed in a console block."""
+    commands = []
+    for line in block.body.splitlines():
+        if not line.startswith("$ "):
+            continue
+        for part in re.split(r"\s(?:\||&&|;)\s", line[2:]):
+            args = _papo_args(shlex.split(part, comments=True))
+            if args is not None:
+                commands.append(args)
+    return commands
+
+
+CONSOLE_BLOCKS = [block for block in ALL_BLOCKS if block.kind == "console"]
+
+
+@pytest.mark.parametrize("block", CONSOLE_BLOCKS, ids=_ids(CONSOLE_BLOCKS))
+def test_commands_shown_are_accepted_by_papo(block: Block) -> None:
+    from papo.cli import build_parser
+
+    for args in console_commands(block):
+        lang = block.lang
+        if "--lang" in args and args.index("--lang") + 1 < len(args):
+            lang = args[args.index("--lang") + 1]
+        parser = build_parser(lang)
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            try:
+                parser.parse_args(args)
+            except SystemExit as exc:
+                assert exc.code == 0, f"{block.name}: papo {shlex.join(args)}\n{out.getvalue()}"
+
+
+def test_docs_show_papo_commands() -> None:
+    assert sum(len(console_commands(block)) for block in CONSOLE_BLOCKS) >= 5
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+@dataclass
+class Terminal:
+    """One ``<!-- test: terminal -->`` console block: a command and what it shows."""
+
+    command: list[str]
+    shown: list[str]
+
+    @property
+    def inputs(self) -> list[str]:
+        return [m.group("text") for line in self.shown if (m := PROMPT_RE.match(line))]
+
+    @property
+    def output(self) -> list[str]:
+        return [TIME_RE.sub("[T]", line) for line in self.shown if not PROMPT_RE.match(line)]
+
+
+def _terminals(page: Path) -> list[Terminal]:
+    terminals = []
+    for block in blocks_of(page):
+        if block.kind == "console" and block.marker == "terminal":
+            first, *rest = block.body.rstrip("\n").splitlines()
+            assert first.startswith("$ "), block.name
+            args = _papo_args(shlex.split(first[2:]))
+            assert args is not None, block.name
+            terminals.append(Terminal([sys.executable, "-m", "papo", *args], rest))
+    return terminals
+
+
+SCENARIO_PAGES = [page for page in PAGES if _terminals(page)]
+
+
+@pytest.mark.netns
+@pytest.mark.parametrize(
+    "page", SCENARIO_PAGES, ids=[str(p.relative_to(ROOT)) for p in SCENARIO_PAGES]
+)
+def test_terminal_scenario_shows_what_the_page_shows(page: Path, run_process) -> None:  # type: ignore[no-untyped-def]
+    """Listening terminals start first; then the typing terminals take turns, one line
+    each in page order, and every listener that shows the line is awaited before the next
+    one is typed, so the outputs are deterministic."""
+    lang = "pt" if page.relative_to(DOCS).parts[0] == "pt" else "en"
+    terminals = _terminals(page)
+    listeners = [(t, run_process(t.command, lang=lang)) for t in terminals if not t.inputs]
+    typists = [(t, run_process(t.command, lang=lang)) for t in terminals if t.inputs]
+    for terminal, process in [*listeners, *typists]:
+        process.wait_for(terminal.output[0], timeout=10)
+    turns = max(len(terminal.inputs) for terminal, _process in typists)
+    for turn in range(turns):
+        for terminal, process in typists:
+            if turn >= len(terminal.inputs):
+                continue
+            text = terminal.inputs[turn]
+            process.write(text + "\n")
+            for listener, listening in listeners:
+                if any(text in line for line in listener.output[len(listening.lines) :]):
+                    listening.wait_for(text, timeout=10)
+    for terminal, process in [*listeners, *typists]:
+        process.close_stdin()
+        lines = [TIME_RE.sub("[T]", line) for line in process.rest(timeout=10)]
+        assert lines == terminal.output, (terminal.command, process.stderr_now())
+        assert process.wait(10) == 0
