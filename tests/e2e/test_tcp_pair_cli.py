@@ -1,0 +1,286 @@
+"""The §1 1:1 TCP chat end to end: papo and a video-style program, real processes, 127.0.0.1."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import sys
+
+import pytest
+from conftest import PAPO, ROOT, free_tcp_port
+
+HOST = "127.0.0.1"
+VIDEO = [sys.executable, str(ROOT / "tests" / "handout" / "tcp_chat_video.py")]
+
+
+def papo_server(run_process, name: str, port: int, *extra: str, lang: str = "en"):
+    server = run_process(
+        [*PAPO, "tcp", "servidor", name, "--host", HOST, "--port", str(port), *extra], lang=lang
+    )
+    server.wait_for(f"{HOST}:{port}")
+    return server
+
+
+def papo_client(run_process, name: str, port: int, *extra: str, lang: str = "en"):
+    return run_process(
+        [*PAPO, "tcp", "cliente", name, "--host", HOST, "--port", str(port), *extra], lang=lang
+    )
+
+
+def video_server(run_process, name: str, port: int):
+    server = run_process([*VIDEO, "servidor", name, HOST, str(port)], lang="pt")
+    server.wait_for("Aguardando conexão")
+    return server
+
+
+def video_client(run_process, name: str, port: int):
+    return run_process([*VIDEO, "cliente", name, HOST, str(port)], lang="pt")
+
+
+def assert_clean_exit(process, code: int = 0) -> None:
+    assert process.wait() == code
+    assert "Traceback" not in process.stderr_now()
+
+
+def test_papo_server_and_video_client_alternate_and_fim_from_papo_ends_both(run_process):
+    port = free_tcp_port()
+    bia = papo_server(run_process, "bia", port, lang="pt")
+    ana = video_client(run_process, "ana", port)
+    bia.wait_for("Conectado com ana")
+    ana.wait_for("Conectado com bia")
+
+    ana.write("oi bia\n")
+    bia.wait_for("ana: oi bia")
+    bia.write("oi ana, tudo bem? ção 😀\n")
+    ana.wait_for("bia: oi ana, tudo bem? ção 😀")
+    ana.write("tudo ótimo\n")
+    bia.wait_for("ana: tudo ótimo")
+    bia.write("fim\n")
+    ana.wait_for("bia: fim")
+
+    assert_clean_exit(ana)
+    assert_clean_exit(bia)
+    assert "chat encerrado." in bia.rest()
+
+
+def test_video_server_and_papo_client_alternate_and_fim_from_video_ends_both(run_process):
+    port = free_tcp_port()
+    bia = video_server(run_process, "bia", port)
+    ana = papo_client(run_process, "ana", port)
+    ana.wait_for("Connected with bia")
+    bia.wait_for("Conectado com ana")
+
+    ana.write("oi bia\n")
+    bia.wait_for("ana: oi bia")
+    bia.write("oi ana\n")
+    ana.wait_for("bia: oi ana")
+    ana.write("como vai?\n")
+    bia.wait_for("ana: como vai?")
+    bia.write("fim\n")
+    ana.wait_for("bia: fim")
+    ana.wait_for("bia ended the chat.")
+
+    assert_clean_exit(ana)
+    assert_clean_exit(bia)
+
+
+def test_video_server_sees_papo_client_fim_and_ends(run_process):
+    port = free_tcp_port()
+    bia = video_server(run_process, "bia", port)
+    ana = papo_client(run_process, "ana", port)
+    ana.wait_for("Connected with bia")
+    ana.write("tchau\n")
+    bia.wait_for("ana: tchau")
+    bia.write("tchau ana\n")
+    ana.wait_for("bia: tchau ana")
+    ana.write("fim\n")
+    bia.wait_for("ana: fim")
+    assert_clean_exit(bia)
+    assert_clean_exit(ana)
+
+
+def test_papo_server_ends_when_video_client_types_fim(run_process):
+    port = free_tcp_port()
+    bia = papo_server(run_process, "bia", port)
+    ana = video_client(run_process, "ana", port)
+    bia.wait_for("Connected with ana")
+    ana.write("fim\n")
+    bia.wait_for("ana: fim")
+    bia.wait_for("ana ended the chat.")
+    assert_clean_exit(bia)
+    assert_clean_exit(ana)
+
+
+def test_piped_lines_are_sent_one_per_turn(run_process):
+    """All of papo's lines are written at once: each still waits for the peer's turn."""
+    port = free_tcp_port()
+    bia = papo_server(run_process, "bia", port)
+    bia.write("um\ndois\ntrês\n")
+    ana = video_client(run_process, "ana", port)
+    for mine, theirs in (("a", "um"), ("b", "dois"), ("c", "três")):
+        ana.write(mine + "\n")
+        bia.wait_for(f"ana: {mine}")
+        ana.wait_for(f"bia: {theirs}")
+    ana.write("fim\n")
+    assert_clean_exit(ana)
+    assert_clean_exit(bia)
+    assert [line for line in bia.rest() if line.startswith("ana: ")] == [
+        "ana: a",
+        "ana: b",
+        "ana: c",
+        "ana: fim",
+    ]
+
+
+@pytest.mark.parametrize("quitter", ["client", "server"])
+def test_papo_talks_to_papo_and_sair_from_either_side_ends_both(run_process, quitter: str):
+    port = free_tcp_port()
+    bia = papo_server(run_process, "bia", port, lang="pt")
+    ana = papo_client(run_process, "ana", port, lang="pt")
+    bia.wait_for("Conectado com ana")
+    ana.wait_for("Conectado com bia")
+    ana.write("oi\n")
+    bia.wait_for("ana: oi")
+    bia.write("olá\n")
+    ana.wait_for("bia: olá")
+    if quitter == "client":
+        ana.write("  SAIR \n")
+        bia.wait_for("ana encerrou o chat.")
+    else:
+        ana.write("mais uma\n")
+        bia.wait_for("ana: mais uma")
+        bia.write("sair\n")
+        ana.wait_for("bia encerrou o chat.")
+    assert_clean_exit(ana)
+    assert_clean_exit(bia)
+
+
+def test_end_of_input_sends_fim_to_the_video_peer(run_process):
+    port = free_tcp_port()
+    bia = papo_server(run_process, "bia", port)
+    ana = video_client(run_process, "ana", port)
+    bia.wait_for("Connected with ana")
+    ana.write("oi\n")
+    bia.wait_for("ana: oi")
+    bia.close_stdin()
+    ana.wait_for("bia: fim")
+    assert_clean_exit(ana)
+    assert_clean_exit(bia)
+
+
+def test_ctrl_c_sends_fim_to_the_video_peer_without_traceback(run_process):
+    port = free_tcp_port()
+    bia = papo_server(run_process, "bia", port)
+    ana = video_client(run_process, "ana", port)
+    bia.wait_for("Connected with ana")
+    ana.write("oi\n")
+    bia.wait_for("ana: oi")  # now it is bia's turn: papo waits for a typed line
+    bia.popen.send_signal(signal.SIGINT)
+    ana.wait_for("bia: fim")
+    assert_clean_exit(ana)
+    assert_clean_exit(bia)
+
+
+def test_a_peer_killed_mid_chat_is_reported_in_one_line(run_process):
+    port = free_tcp_port()
+    bia = papo_server(run_process, "bia", port)
+    ana = video_client(run_process, "ana", port)
+    bia.wait_for("Connected with ana")
+    ana.write("oi\n")
+    bia.wait_for("ana: oi")
+    bia.write("tudo bem?\n")
+    ana.wait_for("bia: tudo bem?")
+    ana.popen.kill()
+    bia.wait_for("the connection to ana dropped")
+    assert_clean_exit(bia, 1)
+
+
+def test_papo_client_reports_a_vanished_papo_server(run_process):
+    port = free_tcp_port()
+    bia = papo_server(run_process, "bia", port)
+    ana = papo_client(run_process, "ana", port)
+    ana.wait_for("Connected with bia")
+    ana.write("oi\n")
+    bia.wait_for("ana: oi")
+    bia.popen.kill()
+    ana.wait_for("the connection to bia dropped")
+    assert_clean_exit(ana, 1)
+
+
+def test_a_port_really_in_use_gives_one_line_naming_it(run_process):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as holder:
+        holder.bind((HOST, 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        bia = run_process([*PAPO, "tcp", "server", "bia", "--host", HOST, "--port", str(port)])
+        assert bia.wait() == 1
+        error = bia.stderr_now().strip()
+    assert error.count("\n") == 0
+    assert str(port) in error and "--port" in error
+
+
+def test_a_restarted_server_reuses_its_port_at_once(run_process):
+    port = free_tcp_port()
+    for _ in range(2):
+        bia = papo_server(run_process, "bia", port)
+        ana = papo_client(run_process, "ana", port)
+        ana.wait_for("Connected with bia")
+        ana.write("oi\n")
+        bia.write("fim\n")  # the server closes first, so its port sits in TIME_WAIT
+        assert_clean_exit(bia)
+        assert_clean_exit(ana)
+
+
+def test_client_with_no_server_gives_one_line_and_what_to_do(run_process):
+    ana = papo_client(run_process, "ana", free_tcp_port())
+    assert ana.wait() == 1
+    error = ana.stderr_now().strip()
+    assert error.count("\n") == 0 and "start the server first" in error
+
+
+def test_moderno_papo_chat_is_full_duplex(run_process):
+    port = free_tcp_port()
+    bia = papo_server(run_process, "bia", port, "--moderno", lang="pt")
+    ana = papo_client(run_process, "ana", port, "--framed", lang="pt")
+    bia.wait_for("Conectado com ana")
+    ana.wait_for("Conectado com bia")
+    bia.write("primeira\nsegunda\n")  # two in a row: no alternation in this mode
+    ana.wait_for("bia: primeira")
+    ana.wait_for("bia: segunda")
+    ana.write("resposta\n")
+    bia.wait_for("ana: resposta")
+    ana.write("fim\n")
+    bia.wait_for("ana encerrou o chat.")
+    assert_clean_exit(bia)
+    assert_clean_exit(ana)
+
+
+def test_moderno_sends_one_json_envelope_per_line(run_process):
+    port = free_tcp_port()
+    bia = papo_server(run_process, "bia", port, "--moderno")
+    with socket.create_connection((HOST, port), timeout=10) as sock:
+        reader = sock.makefile("rb")
+        hello = reader.readline()
+        assert b'"user":"bia"' in hello and b'"type":"join"' in hello
+        sock.sendall(b'{"user": "eve", "data": "", "type": "join"}\n{broken\n')
+        sock.sendall(b'{"user": "eve", "data": "oi"}\n')
+        bia.wait_for("eve: oi")
+        bia.write("olá eve\n")
+        line = reader.readline()
+        assert '"user":"bia","data":"olá eve"'.encode() in line and line.endswith(b"\n")
+        reader.close()  # the file object holds the socket open too
+    bia.wait_for("the connection to eve dropped")
+    assert_clean_exit(bia, 1)
+    assert any("message dropped from eve" in line for line in bia.lines)
+
+
+def test_ctrl_c_on_a_moderno_side_ends_the_other(run_process):
+    port = free_tcp_port()
+    bia = papo_server(run_process, "bia", port, "--moderno")
+    ana = papo_client(run_process, "ana", port, "--moderno")
+    bia.wait_for("Connected with ana")
+    ana.wait_for("Connected with bia")
+    ana.popen.send_signal(signal.SIGINT)
+    bia.wait_for("ana ended the chat.")
+    assert_clean_exit(bia)
+    assert_clean_exit(ana)
