@@ -194,7 +194,7 @@ class ChatSession:
         self.nick = validate_nick(nick)
         self.roster: tuple[str, ...] = (self.nick,)
         self._clock = clock
-        self._warned_lookalikes: set[str] = set()
+        self._warned_lookalikes: set[frozenset[str]] = set()
 
     # -- typed lines -------------------------------------------------------------------
 
@@ -276,14 +276,16 @@ class ChatSession:
         return [ChatLine(message, now, mention=mention, imitates=impostor)]
 
     def _roster_changed(self, nicks: tuple[str, ...], now: float) -> list[UiEvent]:
+        previous = set(self.roster)
         self.roster = nicks
         notices: list[UiEvent] = []
         for nick in nicks:
-            if nick in self._warned_lookalikes or nick == self.nick:
+            if nick in previous or nick == self.nick:
                 continue
             other = imitated_nick(nick, [n for n in (*nicks, self.nick) if n != nick])
-            if other is not None:
-                self._warned_lookalikes.add(nick)
+            pair = frozenset((nick, other or ""))
+            if other is not None and pair not in self._warned_lookalikes:
+                self._warned_lookalikes.add(pair)
                 notices.append(
                     Notice("chat_lookalike", now, {"user": nick, "other": other}, warning=True)
                 )

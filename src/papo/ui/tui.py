@@ -61,7 +61,9 @@ class TuiView:
     def __init__(self, lang: str, nick: str) -> None:
         self.lang = lang
         self.nick = nick
-        self._session: PromptSession[str] = PromptSession(history=InMemoryHistory())
+        self._session: PromptSession[str] = PromptSession(
+            history=InMemoryHistory(), erase_when_done=True
+        )
         self._output = self._session.app.output
         self._pending: list[Fragments] = []
         self._bell = False
