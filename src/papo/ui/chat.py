@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 import zlib
+from concurrent.futures import CancelledError
 from typing import Protocol, TextIO
 
 from papo.errors import PapoError
@@ -212,15 +213,21 @@ def _start_reader(
 ) -> None:
     """Read ``stdin`` in a daemon thread (works for pipes, files and terminals alike)."""
 
+    def put(item: str | None) -> None:
+        coroutine = lines.put(item)
+        try:
+            asyncio.run_coroutine_threadsafe(coroutine, loop).result()
+        except RuntimeError:  # the loop is closed: nobody reads any more
+            coroutine.close()
+            raise
+
     def pump() -> None:
         try:
             for line in stdin:
-                future = asyncio.run_coroutine_threadsafe(lines.put(line), loop)
-                future.result()
-        except (OSError, ValueError, RuntimeError, UnicodeDecodeError):
-            pass  # stdin closed or the loop ended: either way, input is over
-        with contextlib.suppress(RuntimeError):
-            asyncio.run_coroutine_threadsafe(lines.put(None), loop)
+                put(line)
+            put(None)
+        except (OSError, ValueError, RuntimeError, UnicodeDecodeError, CancelledError):
+            pass  # stdin closed or the chat ended: either way, input is over
 
     threading.Thread(target=pump, name="papo-stdin", daemon=True).start()
 
