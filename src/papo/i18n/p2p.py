@@ -30,6 +30,18 @@ CATALOG: dict[str, tuple[str, str]] = {
         "a malha P2P não envia mensagens do tipo {type!r}",
         "the P2P mesh does not send messages of type {type!r}",
     ),
+    "interface_not_multicast": (
+        "a interface {interface!r} está desligada, sem endereço IPv4 ou sem multicast: "
+        "veja `ip addr` e escolha outra com --interface",
+        "interface {interface!r} is down, has no IPv4 address or no multicast: "
+        "see `ip addr` and pick another with --interface",
+    ),
+    "mesh_no_way_to_find_peers": (
+        "sem beacons, sem mDNS e sem --peer não há como achar pares: tire --no-beacon "
+        "ou dê --peer HOST:PORTA",
+        "with no beacons, no mDNS and no --peer there is no way to find peers: drop "
+        "--no-beacon or give --peer HOST:PORT",
+    ),
     "mdns_missing": (
         "mDNS indisponível: instale o extra com `pip install 'papo[mdns]'` (biblioteca zeroconf)",
         "mDNS unavailable: install the extra with `pip install 'papo[mdns]'` (zeroconf library)",
@@ -44,10 +56,6 @@ CATALOG: dict[str, tuple[str, str]] = {
     "mesh_listening": (
         "P2P: escutando na porta TCP {port} (nó {node})",
         "P2P: listening on TCP port {port} (node {node})",
-    ),
-    "mesh_discovery_failed": (
-        "descoberta por {method} desligada: {text}",
-        "discovery by {method} is off: {text}",
     ),
     "mesh_dial_failed": (
         "não consegui alcançar {peer} ({reason}); tentando de novo",

@@ -68,6 +68,9 @@ CONNECT_TIMEOUT = 5.0
 #: Seconds between two attempts to reach a ``--peer`` address that is not linked.
 REDIAL_INTERVAL = 2.0
 
+#: Seconds a node waits for a peer with a smaller node id to dial it before dialling itself.
+DIAL_GRACE = 3.0
+
 #: Direct links a node keeps at most; further incoming connections are refused.
 MAX_LINKS = 64
 
@@ -212,6 +215,7 @@ class MeshTransport:
         self._pending: set[_Link] = set()
         self._dialing: set[tuple[str, int]] = set()
         self._dialing_nodes: set[str] = set()
+        self._waiting: dict[str, float] = {}
         self._bootstrap_nodes: dict[tuple[str, int], str] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._server: asyncio.Server | None = None
@@ -241,12 +245,8 @@ class MeshTransport:
             try:
                 await discovery.start(announce, self.sighted)
             except (ConfigError, NetworkError) as error:
-                self._emit(
-                    StatusChanged(
-                        "mesh_discovery_failed",
-                        {"method": discovery.name, "code": error.code, **error.details},
-                    )
-                )
+                # The mesh still works through the other methods and --peer.
+                self._emit(StatusChanged(error.code, dict(error.details)))
         for host, port in self.config.bootstrap:
             self._dial(host, port, "peer")
         self._spawn(self._housekeeping(), "papo-mesh-housekeeping")
@@ -263,7 +263,7 @@ class MeshTransport:
         elif kind == MessageType.NICK:
             self._change_nick(message.data)
         elif kind == MessageType.LEAVE:
-            self._originate(MessageType.LEAVE, "")
+            self._originate(MessageType.LEAVE, message.data)
             self._left = True
         else:
             raise InputError("mesh_unsupported_type", type=str(kind))
@@ -319,11 +319,18 @@ class MeshTransport:
         """A discovery method saw a peer: dial it unless it is this node or already linked."""
         if self._closed or sighting.node == self.node:
             return
-        if sighting.node is not None and (
-            sighting.node in self._links or sighting.node in self._dialing_nodes
-        ):
+        node = sighting.node
+        if node is not None and (node in self._links or node in self._dialing_nodes):
             return
-        self._dial(sighting.host, sighting.port, sighting.method, sighting.node)
+        if node is not None and node < self.node:
+            # Both ends see each other's beacons; the smaller node id dials, so they do
+            # not connect twice at once. Dial anyway if it has not after a grace period
+            # (it may not hear us: multicast can be one-way).
+            first = self._waiting.setdefault(node, self._clock())
+            if self._clock() - first < DIAL_GRACE:
+                return
+        self._waiting.pop(node or "", None)
+        self._dial(sighting.host, sighting.port, sighting.method, node)
 
     # -- sending ---------------------------------------------------------------------
 
@@ -500,14 +507,19 @@ class MeshTransport:
             existing.writer.close()
         self._pending.discard(link)
         self._links[hello.node] = link
+        self._waiting.pop(hello.node, None)
+        if existing is None:
+            self._emit_linked(link)
+        self._heard(hello.node, nick)
+        return True
+
+    def _emit_linked(self, link: _Link) -> None:
         self._emit(
             StatusChanged(
                 "mesh_peer_linked",
-                {"nick": nick, "address": link.address, "method": link.method},
+                {"nick": link.nick, "address": link.address, "method": link.method},
             )
         )
-        self._heard(hello.node, nick)
-        return True
 
     def _prefer(self, new: _Link, old: _Link) -> bool:
         """Of two links to one node, both ends keep the one dialled by the smaller node id."""
