@@ -39,6 +39,7 @@ FENCE_RE = re.compile(
 )
 MARKER_RE = re.compile(r"<!-- test: (?P<spec>.*?) -->")
 TIME_RE = re.compile(r"\[\d\d:\d\d:\d\d\]")
+EPHEMERAL_PORT_RE = re.compile(r":(?:3[2-9]\d{3}|[4-6]\d{4})\b")
 PROMPT_RE = re.compile(r"^(?P<nick>[\w.-]+)> (?P<text>.*)$")
 
 
@@ -312,7 +313,12 @@ class Terminal:
 
     @property
     def output(self) -> list[str]:
-        return [TIME_RE.sub("[T]", line) for line in self.shown if not PROMPT_RE.match(line)]
+        return [_normal(line) for line in self.shown if not PROMPT_RE.match(line)]
+
+
+def _normal(line: str) -> str:
+    """``line`` with what changes from run to run (time, ephemeral ports) made constant."""
+    return EPHEMERAL_PORT_RE.sub(":PORT", TIME_RE.sub("[T]", line))
 
 
 def _terminals(page: Path) -> list[Terminal]:
@@ -335,16 +341,19 @@ SCENARIO_PAGES = [page for page in PAGES if _terminals(page)]
     "page", SCENARIO_PAGES, ids=[str(p.relative_to(ROOT)) for p in SCENARIO_PAGES]
 )
 def test_terminal_scenario_shows_what_the_page_shows(page: Path, run_process) -> None:  # type: ignore[no-untyped-def]
-    """Listening terminals start first; then the typing terminals take turns, one line
-    each in page order, and every listener that shows the line is awaited before the next
-    one is typed, so the outputs are deterministic."""
+    """Terminals start in page order, each awaited until it shows its first line; then
+    the typing terminals take turns, one line each in page order, and every listening
+    terminal that shows the line is awaited before the next one is typed, so the outputs
+    are deterministic."""
     lang = "pt" if page.relative_to(DOCS).parts[0] == "pt" else "en"
-    terminals = _terminals(page)
-    listeners = [(t, run_process(t.command, lang=lang)) for t in terminals if not t.inputs]
-    typists = [(t, run_process(t.command, lang=lang)) for t in terminals if t.inputs]
-    for terminal, process in [*listeners, *typists]:
+    started = []
+    for terminal in _terminals(page):
+        process = run_process(terminal.command, lang=lang)
         process.wait_for(terminal.output[0], timeout=10)
-    turns = max(len(terminal.inputs) for terminal, _process in typists)
+        started.append((terminal, process))
+    typists = [(t, p) for t, p in started if t.inputs]
+    listeners = [(t, p) for t, p in started if not t.inputs]
+    turns = max((len(terminal.inputs) for terminal, _process in typists), default=0)
     for turn in range(turns):
         for terminal, process in typists:
             if turn >= len(terminal.inputs):
@@ -354,8 +363,8 @@ def test_terminal_scenario_shows_what_the_page_shows(page: Path, run_process) ->
             for listener, listening in listeners:
                 if any(text in line for line in listener.output[len(listening.lines) :]):
                     listening.wait_for(text, timeout=10)
-    for terminal, process in [*listeners, *typists]:
+    for terminal, process in started:
         process.close_stdin()
-        lines = [TIME_RE.sub("[T]", line) for line in process.rest(timeout=10)]
+        lines = [_normal(line) for line in process.rest(timeout=10)]
         assert lines == terminal.output, (terminal.command, process.stderr_now())
         assert process.wait(10) == 0
