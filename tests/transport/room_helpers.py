@@ -79,6 +79,18 @@ class RawClient:
         assert isinstance(decoded, RoomMessage), (item, decoded)
         return decoded
 
+    async def raw_lines(self, timeout: float = 5.0) -> list[bytes]:
+        """The lines of the next chunk(s) read, undecoded (fast path for load tests)."""
+        if not self.pending:
+            async with asyncio.timeout(timeout):
+                while not self.pending:
+                    data = await self.reader.read(65536)
+                    assert data, "connection closed"
+                    self.pending.extend(self.framer.feed(data))
+        lines, self.pending = self.pending, []
+        assert all(isinstance(line, bytes) for line in lines), lines
+        return lines  # type: ignore[return-value]
+
     async def until(
         self, predicate: Callable[[RoomMessage], bool], timeout: float = 5.0
     ) -> RoomMessage:
