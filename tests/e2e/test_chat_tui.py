@@ -1,0 +1,184 @@
+"""The chat window in a real terminal: tmux panes driven with send-keys, read with capture-pane."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import socket
+import struct
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+from conftest import PAPO, ROOT, free_udp_port, papo_env
+
+pytestmark = [
+    pytest.mark.netns,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux"),
+]
+
+GROUP = "224.3.29.71"
+STAMP = r"\[\d\d:\d\d:\d\d\] "
+
+
+class Tmux:
+    """A private tmux server (its own socket) whose sessions run papo in a real terminal."""
+
+    def __init__(self) -> None:
+        self.base = ["tmux", "-u", "-L", f"papo-test-{os.getpid()}-{time.monotonic_ns()}"]
+        self.base += ["-f", "/dev/null"]
+
+    def run(self, *args: str) -> str:
+        result = subprocess.run(
+            [*self.base, *args], capture_output=True, text=True, timeout=10, check=True
+        )
+        return result.stdout
+
+    def chat(self, name: str, nick: str, port: int, width: int = 100, height: int = 30) -> None:
+        env = {k: v for k, v in papo_env("en").items() if k in ("PYTHONPATH", "LANG", "PATH")}
+        env["TERM"] = "tmux-256color"
+        command = ["env", *(f"{k}={v}" for k, v in env.items()), *PAPO]
+        command += ["chat", nick, "--port", str(port)]
+        self.run(
+            "new-session", "-d", "-s", name, "-x", str(width), "-y", str(height),
+            "-c", str(ROOT), shlex.join(command),
+        )  # fmt: skip
+        self.run("set-option", "-t", name, "remain-on-exit", "on")
+
+    def type(self, target: str, text: str, enter: bool = False) -> None:
+        self.run("send-keys", "-t", target, "-l", text)
+        if enter:
+            self.run("send-keys", "-t", target, "Enter")
+
+    def screen(self, target: str, history: bool = False, escapes: bool = False) -> list[str]:
+        args = ["capture-pane", "-p", "-J", "-t", target]
+        if history:
+            args += ["-S", "-"]
+        if escapes:
+            args.append("-e")
+        return [line.rstrip() for line in self.run(*args).split("\n")]
+
+    def wait_for(
+        self, target: str, condition: Callable[[list[str]], bool], timeout: float = 10.0
+    ) -> list[str]:
+        deadline = time.monotonic() + timeout
+        while True:
+            lines = self.screen(target, history=True)
+            if condition(lines):
+                return lines
+            if time.monotonic() > deadline:
+                raise AssertionError(f"screen of {target} never matched:\n" + "\n".join(lines))
+            time.sleep(0.05)  # polling a screen: there is no event to await
+
+    def wait_text(self, target: str, pattern: str, timeout: float = 10.0) -> list[str]:
+        regex = re.compile(pattern)
+        return self.wait_for(target, lambda lines: any(regex.search(ln) for ln in lines), timeout)
+
+    def close(self) -> None:
+        subprocess.run([*self.base, "kill-server"], capture_output=True, timeout=10, check=False)
+
+
+@pytest.fixture
+def tmux() -> Iterator[Tmux]:
+    server = Tmux()
+    yield server
+    server.close()
+
+
+def last_line(lines: list[str]) -> str:
+    return next(line for line in reversed(lines) if line.strip())
+
+
+def send_raw(payload: bytes, port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP) as sock:
+        sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, struct.pack("b", 1))
+        sock.sendto(payload, (GROUP, port))
+
+
+def start_pair(tmux: Tmux) -> int:
+    port = free_udp_port()
+    tmux.chat("a", "ana", port)
+    tmux.wait_text("a", r"^ana>$")
+    tmux.chat("b", "bob", port)
+    tmux.wait_text("b", r"^bob>$")
+    tmux.wait_text("a", STAMP + "-- bob joined the room")
+    return port
+
+
+def test_two_users_chat_in_two_terminals_with_time_nick_and_text(tmux: Tmux) -> None:
+    start_pair(tmux)
+    tmux.type("a", "oi bob, ção 日本 😀 tudo bem?", enter=True)
+    tmux.wait_text("b", "^" + STAMP + re.escape("ana: oi bob, ção 日本 😀 tudo bem?") + "$")
+    tmux.wait_text("a", "^" + STAMP + re.escape("ana: oi bob, ção 日本 😀 tudo bem?") + "$")
+    tmux.type("b", "/me acena", enter=True)
+    tmux.wait_text("a", "^" + STAMP + re.escape("* bob acena") + "$")
+    tmux.type("b", "/who", enter=True)
+    tmux.wait_text("b", re.escape("In the room (2): ana, bob"))
+    assert last_line(tmux.screen("a")) == "ana>"  # the input line stays at the bottom
+
+    tmux.type("a", "/quit", enter=True)
+    tmux.wait_text("b", STAMP + "-- ana left")
+    tmux.wait_text("a", "you left the room")
+
+
+def test_text_typed_while_messages_arrive_is_not_broken(tmux: Tmux) -> None:
+    start_pair(tmux)
+    tmux.type("b", "meio digitado ção")
+    tmux.wait_for("b", lambda lines: last_line(lines) == "bob> meio digitado ção")
+    for index in range(8):
+        tmux.type("a", f"mensagem {index}", enter=True)
+    lines = tmux.wait_for(
+        "b",
+        lambda lines: (
+            any(re.match(STAMP + "ana: mensagem 7$", ln) for ln in lines)
+            and last_line(lines) == "bob> meio digitado ção"
+        ),
+    )
+    messages = [line for line in lines if re.match(STAMP + "ana: mensagem", line)]
+    assert len(messages) == 8
+    tmux.type("b", " e terminado", enter=True)
+    tmux.wait_text("a", "^" + STAMP + "bob: meio digitado ção e terminado$")
+
+
+def test_mention_is_highlighted(tmux: Tmux) -> None:
+    start_pair(tmux)
+    tmux.type("a", "ei bob, olha isso", enter=True)
+    tmux.wait_text("b", "ei bob, olha isso")
+    styled = [line for line in tmux.screen("b", escapes=True) if "olha isso" in line]
+    assert styled and re.search(r"\x1b\[[0-9;]*7[;m]", styled[0])  # reverse video
+
+
+def test_hostile_message_does_not_change_the_screen_outside_its_own_lines(tmux: Tmux) -> None:
+    port = start_pair(tmux)
+    tmux.type("a", "antes do ataque", enter=True)
+    before = tmux.wait_text("b", "ana: antes do ataque")
+    before = before[: max(i for i, ln in enumerate(before) if "antes do ataque" in ln) + 1]
+    tmux.type("b", "digitando")
+    title = tmux.run("display-message", "-p", "-t", "b", "#{pane_title}")
+
+    hostile = "\x1b[2J\x1b[H\x1b]0;pwned\x07\x1b[31m\rX\u202eevil\u2066\x9b2J" + "y" * 7_000
+    send_raw(json.dumps({"user": "mal\x1b[5m", "data": hostile}).encode(), port)
+    tmux.type("a", "z" * 10_000, enter=True)
+    tmux.type("a", "depois do ataque", enter=True)
+    after = tmux.wait_for(
+        "b",
+        lambda lines: (
+            any(re.match(STAMP + "ana: depois do ataque$", ln) for ln in lines)
+            and last_line(lines) == "bob> digitando"
+        ),
+        timeout=20,
+    )
+
+    assert after[: len(before)] == before  # nothing above was erased, moved or rewritten
+    assert tmux.run("display-message", "-p", "-t", "b", "#{pane_title}") == title
+    (attack,) = [line for line in after if "y" * 100 in line]
+    assert re.match(STAMP + re.escape("mal\\x1b[5m: \\x1b[2J\\x1b[H\\x1b]0;pwned\\x07"), attack)
+    assert "\\u202eevil\\u2066" in attack and attack.count("y") == 7_000
+    long_parts = [line for line in after if re.match(STAMP + r"ana \[\d+/\d+\]: z", line)]
+    assert sum(line.count("z") for line in long_parts) == 10_000
+    colored = tmux.screen("b", escapes=True)
+    assert not any("\x1b[31m" in line and "ana: depois" in line for line in colored)
