@@ -40,6 +40,12 @@ def test_default_port_is_neither_the_handouts_multicast_nor_json_port() -> None:
     assert 1024 < DEFAULT_ROOM_PORT < 49152
 
 
+def test_default_port_is_the_one_papo_chat_server_uses() -> None:
+    from papo.cli.chat import DEFAULT_SERVER_PORT
+
+    assert DEFAULT_ROOM_PORT == DEFAULT_SERVER_PORT
+
+
 def test_every_line_is_a_handout_envelope_with_user_and_data() -> None:
     for line in (join_line("ana"), welcome_line("ana", ["ana", "bia"]), shutdown_line()):
         obj = json.loads(line)

@@ -12,16 +12,25 @@ from collections.abc import Sequence
 
 from papo import __version__
 from papo.cli import chat as chat_commands
+from papo.cli import doctor as doctor_commands
 from papo.cli import multicast as multicast_commands
 from papo.cli import peer as peer_commands
 from papo.cli import record as record_commands
+from papo.cli import room as room_commands
 from papo.cli import tcp as tcp_commands
 from papo.errors import ConfigError, PapoError
 from papo.i18n import LANGUAGES, language_from_environment, translate
 from papo.ui.text import error_text
 
 #: Command modules, in the order their commands appear in ``papo --help``.
-COMMAND_MODULES = [chat_commands, multicast_commands, tcp_commands, record_commands, peer_commands]
+COMMAND_MODULES = [
+    chat_commands,
+    multicast_commands,
+    tcp_commands,
+    record_commands,
+    room_commands,
+    peer_commands,
+]
 
 EXIT_OK = 0
 EXIT_RUNTIME_ERROR = 1

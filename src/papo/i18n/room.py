@@ -22,8 +22,8 @@ CATALOG: dict[str, tuple[str, str]] = {
         'the first line must join the room: {{"user": "YOUR_NICK", "data": "", "type": "join"}}',
     ),
     "room_hello_timeout": (
-        "nenhuma entrada na sala em {seconds} s: conexão encerrada",
-        "no join within {seconds} s: connection closed",
+        "não entrou na sala a tempo: conexão encerrada",
+        "did not join the room in time: connection closed",
     ),
     "room_bad_nick": (
         "apelido inválido {nick!r}: use de 1 a {max} letras, números, '_', '-' ou '.'",
@@ -53,15 +53,87 @@ CATALOG: dict[str, tuple[str, str]] = {
     "room_quit": ("saiu", "left"),
     "room_connection_lost": ("conexão perdida", "connection lost"),
     "room_idle_timeout": (
-        "sem resposta ao ping em {seconds} s: conexão encerrada",
-        "no answer to ping within {seconds} s: connection closed",
+        "sem resposta ao ping de keep-alive: conexão encerrada",
+        "no answer to the keep-alive ping: connection closed",
     ),
     "room_slow_consumer": (
-        "cliente lento demais: {queued} bytes esperando envio (limite {max}); desconectado",
-        "client too slow: {queued} bytes waiting to be sent (limit {max}); disconnected",
+        "lento demais para receber (fila de envio acima do limite): desconectado",
+        "too slow to receive (send queue over the limit): disconnected",
     ),
     "room_server_shutdown": (
         "o servidor da sala está encerrando",
         "the room server is shutting down",
+    ),
+    "room_refused": ("o servidor recusou a conexão", "the server refused the connection"),
+    # the client (papo connect, papo chat --server): link states and problems
+    "connected": (
+        "conectado à sala em {where} como {nick}",
+        "connected to the room at {where} as {nick}",
+    ),
+    "reconnecting": (
+        "conexão com {where} perdida: tentando de novo em {seconds} s (tentativa {attempt})",
+        "lost the connection to {where}: retrying in {seconds} s (attempt {attempt})",
+    ),
+    "disconnected": (
+        "desisti de reconectar a {where}: verifique se o servidor está no ar",
+        "gave up reconnecting to {where}: check that the server is running",
+    ),
+    "room_unreachable": (
+        "não foi possível conectar à sala em {where} ({reason}): o servidor está no ar? "
+        "Inicie um com `papo serve`",
+        "could not connect to the room at {where} ({reason}): is the server running? "
+        "Start one with `papo serve`",
+    ),
+    "room_join_timeout": (
+        "o servidor em {where} não respondeu à entrada na sala",
+        "the server at {where} did not answer the join",
+    ),
+    "room_closed_during_join": (
+        "o servidor em {where} fechou a conexão durante a entrada na sala",
+        "the server at {where} closed the connection during the join",
+    ),
+    "room_not_connected": (
+        "sem conexão com a sala em {where} agora: mensagem não enviada",
+        "not connected to the room at {where} right now: message not sent",
+    ),
+    "room_private_needs_nick": (
+        "mensagem privada sem destinatário: use /msg APELIDO texto",
+        "private message without a recipient: use /msg NICK text",
+    ),
+    "room_cannot_send": (
+        "a sala não envia mensagens do tipo {type!r}",
+        "the room does not send messages of type {type!r}",
+    ),
+    "room_bad_host": (
+        "endereço desconhecido {host!r} ({reason})",
+        "unknown address {host!r} ({reason})",
+    ),
+    # the server console (papo serve)
+    "room_log_listening": (
+        "Servidor da sala papo ouvindo em {addresses} (Ctrl-C encerra)",
+        "papo room server listening on {addresses} (Ctrl-C stops)",
+    ),
+    "room_log_joined": (
+        "+ {nick} entrou de {peer} ({count} na sala)",
+        "+ {nick} joined from {peer} ({count} in the room)",
+    ),
+    "room_log_left": (
+        "- {nick} saiu ({reason}); {count} na sala",
+        "- {nick} left ({reason}); {count} in the room",
+    ),
+    "room_log_refused": (
+        "x conexão de {peer} encerrada: {reason}",
+        "x connection from {peer} closed: {reason}",
+    ),
+    "room_log_nick": ("~ {old} agora é {new}", "~ {old} is now {new}"),
+    "room_log_bad_line": ("! linha inválida de {who}: {reason}", "! bad line from {who}: {reason}"),
+    "room_log_shutdown": (
+        "Encerrando: avisando {clients} cliente(s)...",
+        "Shutting down: telling {clients} client(s)...",
+    ),
+    "room_log_stopped": ("Servidor da sala encerrado.", "Room server stopped."),
+    "room_bad_address": (
+        "endereço inválido {address!r}: use HOST, HOST:PORTA ou [IPv6]:PORTA",
+        "invalid address {address!r}: use HOST, HOST:PORT or [IPv6]:PORT",
     ),
 }

@@ -38,9 +38,9 @@ from papo.protocol.framing import frame_line
 from papo.protocol.limits import DEFAULT_LIMITS, MAX_NICK_CHARS, Limits
 from papo.protocol.message import PROTOCOL_VERSION, ChatMessage, MessageType
 
-#: The TCP port a room server listens on unless told otherwise (unassigned by IANA; not
-#: the handout's 5007 nor its 12345).
-DEFAULT_ROOM_PORT = 7327
+#: The TCP port a room server listens on unless told otherwise (not the handout's 5007
+#: nor its 12345); ``papo chat --server HOST`` and ``papo connect HOST`` use it too.
+DEFAULT_ROOM_PORT = 5050
 
 #: The most nicks a ``welcome``/``roster`` message may list (and so the most clients one
 #: room server accepts).

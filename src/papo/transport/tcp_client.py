@@ -133,6 +133,7 @@ class TcpRoomClient:
         self._task: asyncio.Task[None] | None = None
         self._connected = False
         self._closing = False
+        self._leaving = False  # the user sent a leave: the server's close is expected
         self._ended = False
         #: Events dropped because the UI did not keep up.
         self.dropped_events = 0
@@ -191,6 +192,7 @@ class TcpRoomClient:
             lines = [nick_line(self._nick, message.data)]
         elif kind == RoomType.LEAVE:
             lines = [leave_line(self._nick)]
+            self._leaving = True
         else:
             raise InputError("room_cannot_send", type=kind)
         await self._write(b"".join(lines))
@@ -208,7 +210,7 @@ class TcpRoomClient:
         if self._closing:
             return
         self._closing = True
-        if self._connected and self._writer is not None:
+        if self._connected and not self._leaving and self._writer is not None:
             with contextlib.suppress(OSError, NetworkError, RuntimeError):
                 await self._write(leave_line(self._nick))
         self._connected = False
@@ -314,7 +316,7 @@ class TcpRoomClient:
                 with contextlib.suppress(_ServerGone, OSError, NetworkError):
                     await self._read_loop()
                 self._drop_connection()
-                if self._closing:
+                if self._closing or self._leaving:
                     break
                 if not await self._reconnect():
                     self._put(StatusChanged("disconnected", {"where": self._where}))

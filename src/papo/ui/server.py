@@ -1,0 +1,69 @@
+"""The room server's console (``papo serve``): one timestamped line per event."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+import time
+from typing import TextIO
+
+from papo.i18n import translate
+from papo.protocol.text import terminal_safe
+from papo.session.room_server import Log
+from papo.transport.tcp_server import RoomServer, RoomServerConfig
+from papo.ui.text import clock_stamp
+
+
+def log_line(entry: Log, lang: str, moment: float | None = None) -> str:
+    """The console line of one server event, every remote character made terminal-safe."""
+    details: dict[str, object] = {
+        key: terminal_safe(value) if isinstance(value, str) else value
+        for key, value in entry.details.items()
+        if key != "details"
+    }
+    if isinstance(details.get("reason"), str):
+        details["reason"] = translate(str(details["reason"]), lang)
+    if entry.code == "room_log_bad_line":
+        extra = entry.details.get("details", {})
+        safe = {
+            k: terminal_safe(v) if isinstance(v, str) else v
+            for k, v in (extra.items() if isinstance(extra, dict) else ())
+        }
+        details["reason"] = translate(str(entry.details.get("code")), lang, **safe)
+    stamp = clock_stamp(time.time() if moment is None else moment)
+    return f"[{stamp}] {translate(entry.code, lang, **details)}"
+
+
+def run_server(config: RoomServerConfig, lang: str, out: TextIO | None = None) -> int:
+    """Run the room server until Ctrl-C or SIGTERM; return the exit code."""
+    return asyncio.run(serve(config, lang, out or sys.stdout))
+
+
+async def serve(config: RoomServerConfig, lang: str, out: TextIO) -> int:
+    """Start the server, log to ``out``, and shut down gracefully on SIGINT/SIGTERM."""
+
+    def show(entry: Log) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            out.write(log_line(entry, lang) + "\n")
+            out.flush()
+
+    server = RoomServer(config, log=show)
+    await server.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for number in signals:
+        loop.add_signal_handler(number, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for number in signals:
+            loop.remove_signal_handler(number)
+        await server.close()
+        show(Log("room_log_stopped"))
+    return 0
+
+
+__all__ = ["log_line", "run_server", "serve"]
