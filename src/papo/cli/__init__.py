@@ -30,6 +30,7 @@ COMMAND_MODULES = [
     record_commands,
     room_commands,
     peer_commands,
+    doctor_commands,
 ]
 
 EXIT_OK = 0

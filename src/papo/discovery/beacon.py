@@ -83,6 +83,8 @@ class BeaconDiscovery:
         #: Beacons dropped as invalid, and sends the system refused.
         self.dropped = 0
         self.send_errors = 0
+        #: Own beacons heard back through the kernel's multicast loopback.
+        self.heard_self = 0
         self._clock = clock
         self._receiver: socket.socket | None = None
         self._sender: socket.socket | None = None
@@ -211,7 +213,8 @@ class BeaconDiscovery:
             self.dropped += 1
             return
         if beacon.node == self._node:
-            return  # our own beacon, looped back
+            self.heard_self += 1  # our own beacon, looped back (`papo doctor` counts it)
+            return
         interface = next((i for i in self.interfaces if i.index == index), None)
         now = self._clock()
         last = self._last_heard.pop(beacon.node, None)
