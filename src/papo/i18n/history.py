@@ -20,4 +20,54 @@ CATALOG: dict[str, tuple[str, str]] = {
         "retenção inválida {retention!r}: guarde ao menos 1 mensagem por sala",
         "invalid retention {retention!r}: keep at least 1 message per room",
     ),
+    # NATS
+    "nats_missing_extra": (
+        "o transporte NATS precisa do extra nats: pip install 'papo[nats]'",
+        "the NATS transport needs the nats extra: pip install 'papo[nats]'",
+    ),
+    "nats_no_server": (
+        "diga a qual servidor NATS conectar: --server nats://host:4222",
+        "say which NATS server to connect to: --server nats://host:4222",
+    ),
+    "nats_bad_url": (
+        "URL NATS inválida {url!r}: use nats://host:porta",
+        "invalid NATS URL {url!r}: use nats://host:port",
+    ),
+    "nats_bad_room": (
+        "sala inválida {room!r}: use de 1 a 64 letras ASCII, números, '_' ou '-'",
+        "invalid room {room!r}: use 1 to 64 ASCII letters, digits, '_' or '-'",
+    ),
+    "nats_connect_failed": (
+        "não foi possível conectar ao NATS ({servers}): {reason}; o servidor está rodando?",
+        "could not connect to NATS ({servers}): {reason}; is the server running?",
+    ),
+    "nats_no_jetstream": (
+        "o servidor NATS {server} não tem JetStream: inicie-o com -js (veja deploy/nats)",
+        "the NATS server {server} has no JetStream: start it with -js (see deploy/nats)",
+    ),
+    "nats_stream_failed": (
+        "não foi possível preparar o histórico da sala {room} no NATS: {reason}",
+        "could not set up the history of room {room} on NATS: {reason}",
+    ),
+    "nats_publish_failed": (
+        "mensagem não confirmada pelo cluster NATS ({reason}): não enviada",
+        "message not acknowledged by the NATS cluster ({reason}): not sent",
+    ),
+    "nats_not_connected": ("sem conexão com o NATS", "not connected to NATS"),
+    "nats_connected": (
+        "na sala {room} pelo servidor NATS {server}",
+        "in room {room} through NATS server {server}",
+    ),
+    "nats_disconnected": (
+        "conexão com o NATS perdida; reconectando...",
+        "lost the NATS connection; reconnecting...",
+    ),
+    "nats_reconnected": (
+        "reconectado ao NATS por {server}",
+        "reconnected to NATS through {server}",
+    ),
+    "nats_presence_failed": (
+        "presença não enviada ao NATS: {reason}",
+        "presence not sent to NATS: {reason}",
+    ),
 }
