@@ -176,3 +176,44 @@ def test_passphrase_without_cryptography_says_how_to_install_it(
         "papo: error: passphrase mode needs the cryptography library: "
         "install it with pip install 'papo[crypto]'"
     ]
+
+
+def test_chat_room_with_a_passphrase_talks_and_a_stranger_cannot_read(run_process) -> None:
+    port = free_udp_port()
+    spy = Eavesdropper(port)
+    try:
+        ana = run_process(
+            ["env", f"PAPO_SENHA={SECRET}", *PAPO, "chat", "ana", "--port", str(port)]
+        )
+        ana.wait_for("in the room")
+        bob = run_process([*PAPO, "chat", "bob", "--port", str(port), "--senha", SECRET])
+        bob.wait_for("in the room")
+        ana.wait_for("bob joined the room")
+        bob.write("só entre nós\n")
+        ana.wait_for("bob: só entre nós")
+        captured = spy.capture(3)
+    finally:
+        spy.close()
+    for datagram in captured:
+        assert datagram.startswith(MAGIC) and "só".encode() not in datagram
+    bob.write("sair\n")
+    ana.wait_for("bob left")
+
+
+def test_chat_refuses_a_passphrase_with_the_tcp_server() -> None:
+    import subprocess
+
+    from conftest import papo_env
+
+    result = subprocess.run(
+        [*PAPO, "chat", "ana", "--server", "127.0.0.1:9", "--senha", "x"],
+        env=papo_env(),
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "papo: error: the passphrase (--senha, PAPO_SENHA) works only for multicast for now: "
+        "drop --server or --p2p, or the passphrase (without it the chat is not encrypted)"
+    ]

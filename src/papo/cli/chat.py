@@ -12,6 +12,7 @@ import argparse
 import getpass
 
 from papo.cli.multicast import add_multicast_options, multicast_config
+from papo.cli.passphrase import add_passphrase_option, passphrase_given, seal_from_args
 from papo.errors import ConfigError
 from papo.protocol.text import terminal_safe, validate_nick
 from papo.transport.base import ChatTransport
@@ -66,6 +67,8 @@ def build_transport(args: argparse.Namespace, nick: str) -> ChatTransport:
     """The transport the flags ask for: TCP room, P2P mesh, or the multicast room."""
     if getattr(args, "server", None) and getattr(args, "p2p", False):
         raise ConfigError("chat_modes_conflict")
+    if passphrase_given(args) and (getattr(args, "server", None) or getattr(args, "p2p", False)):
+        raise ConfigError("passphrase_multicast_only")
     if getattr(args, "server", None):
         host, port = parse_server(args.server)
         try:
@@ -80,7 +83,9 @@ def build_transport(args: argparse.Namespace, nick: str) -> ChatTransport:
         return peer.build_mesh_transport(args, nick)  # type: ignore[no-any-return]
     from papo.transport.multicast_room import MulticastRoomTransport
 
-    return MulticastRoomTransport(multicast_config(args), nick)
+    config = multicast_config(args)
+    seal = seal_from_args(args, config.group, config.port)
+    return MulticastRoomTransport(config, nick, seal=seal)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -145,6 +150,7 @@ def register(subparsers: argparse._SubParsersAction, lang: str) -> None:  # type
         ),
     )
     add_multicast_options(chat, lang)
+    add_passphrase_option(chat, lang)
     peer = _peer_module()
     if peer is not None:
         peer.add_p2p_options(chat, lang)

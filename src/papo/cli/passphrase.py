@@ -43,6 +43,11 @@ def add_passphrase_option(parser: argparse.ArgumentParser, lang: str) -> None:
     )
 
 
+def passphrase_given(args: argparse.Namespace) -> bool:
+    """True when ``--senha`` or ``PAPO_SENHA`` asks for passphrase mode."""
+    return getattr(args, "passphrase", None) is not None or bool(os.environ.get(PASSPHRASE_ENV))
+
+
 def passphrase_from_args(args: argparse.Namespace) -> str | None:
     """The passphrase from ``--senha``, the terminal, or ``PAPO_SENHA``; None if none."""
     value = getattr(args, "passphrase", None)

@@ -13,6 +13,12 @@ CATALOG: dict[str, tuple[str, str]] = {
         "senha vazia: digite uma senha (ou defina PAPO_SENHA)",
         "empty passphrase: type one (or set PAPO_SENHA)",
     ),
+    "passphrase_multicast_only": (
+        "a senha (--senha, PAPO_SENHA) por enquanto só vale para o multicast: tire --server "
+        "ou --p2p, ou a senha (sem ela a conversa não é cifrada)",
+        "the passphrase (--senha, PAPO_SENHA) works only for multicast for now: drop --server "
+        "or --p2p, or the passphrase (without it the chat is not encrypted)",
+    ),
     "passphrase_prompt": ("Senha da sala: ", "Room passphrase: "),
     "passphrase_on": (
         "modo com senha: só quem tem a senha lê ou envia mensagens nesta sala",
