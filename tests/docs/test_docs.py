@@ -247,7 +247,7 @@ def test_network_examples_run_in_a_namespace(page: Path, run_process) -> None:  
 
 def _papo_args(words: list[str]) -> list[str] | None:
     """The papo arguments of one shell command, or None if it is not a papo command."""
-    while words and re.fullmatch(r"[A-Z_]+=\S*", words[0]):
+    while words and re.fullmatch(r"[A-Z_]+=.*", words[0]):
         words = words[1:]
     if not words:
         return None
@@ -327,9 +327,12 @@ def _terminals(page: Path) -> list[Terminal]:
         if block.kind == "console" and block.marker == "terminal":
             first, *rest = block.body.rstrip("\n").splitlines()
             assert first.startswith("$ "), block.name
-            args = _papo_args(shlex.split(first[2:]))
+            words = shlex.split(first[2:])
+            assignments = [word for word in words if re.fullmatch(r"[A-Z_]+=.*", word)]
+            args = _papo_args(words)
             assert args is not None, block.name
-            terminals.append(Terminal([sys.executable, "-m", "papo", *args], rest))
+            prefix = ["env", *assignments] if assignments else []
+            terminals.append(Terminal([*prefix, sys.executable, "-m", "papo", *args], rest))
     return terminals
 
 
