@@ -124,6 +124,15 @@ class Lab:
         self._plug(left, a, left_cidr, f"eth{len(left.addresses)}")
         self._plug(right, b, right_cidr, f"eth{len(right.addresses)}")
 
+    def trunk(self, left: str, right: str) -> str:
+        """Join two bridges with a cable; returns one end, for :meth:`set_link`."""
+        number = next(self._numbers)
+        a, b = f"pv{number}a", f"pv{number}b"
+        ip("link", "add", a, "type", "veth", "peer", "name", b)
+        ip("link", "set", a, "master", left, "up")
+        ip("link", "set", b, "master", right, "up")
+        return a
+
     def _plug(self, host: Host, interface: str, cidr: str, name: str) -> None:
         ip("link", "set", interface, "netns", host.namespace)
         host.ip("link", "set", interface, "name", name)

@@ -178,3 +178,97 @@ def test_killed_node_is_reported_gone_within_the_heartbeat_deadline(lab: Lab, ru
         peer.wait_roster("ana", "bia")
     ana.say("ainda aqui")
     bia.wait_text("ana", "ainda aqui")
+
+
+def test_without_multicast_doctor_says_so_and_peer_bootstrap_still_works(
+    lab: Lab, run_process
+) -> None:
+    ana, bia = lan(lab, ["ana", "bia"], "10.79.0")
+    for host in (ana, bia):
+        host.ip("link", "set", "eth0", "multicast", "off")
+    doctor = run_process(ana.command(*PAPO, "doctor", "--listen", "0.5"))
+    doctor.rest(WAIT)
+    report = "\n".join(doctor.lines)
+    assert doctor.wait(WAIT) == 1
+    assert "no interface that is up with IPv4 allows multicast" in report
+    assert "no multicast route to 239.255.77.77" in report
+    assert "--peer THEIR_IP:40000" in report
+
+    bia_peer = Peer(run_process, bia, "bia", "--port", "40123")
+    bia_peer.wait_record(lambda r: r.get("code") == "mesh_listening")
+    ana_peer = Peer(run_process, ana, "ana", "--peer", f"{bia.address}:40123")
+    for peer in (ana_peer, bia_peer):
+        peer.wait_roster("ana", "bia")
+        assert peer.status("beacon_no_interface"), peer.process.lines
+    chat_round([ana_peer, bia_peer])
+
+
+def test_three_hosts_find_each_other_by_mdns_alone_and_chat(lab: Lab, run_process) -> None:
+    pytest.importorskip("zeroconf")
+    hosts = lan(lab, ["ana", "bia", "caio"], "10.81.0")
+    peers = [Peer(run_process, host, host.label, "--no-beacon", "--mdns") for host in hosts]
+    for peer in peers:
+        peer.wait_roster("ana", "bia", "caio", timeout=30)
+    for peer in peers:
+        methods = {s["details"]["method"] for s in peer.status("mesh_peer_linked")}
+        assert methods <= {"mdns", "incoming"}, methods
+    chat_round(peers)
+
+
+def test_host_on_two_networks_is_listed_once_and_interface_picks_the_path(
+    lab: Lab, run_process
+) -> None:
+    first, second = lab.bridge(), lab.bridge()
+    ana, hugo, bia = lab.host("ana"), lab.host("hugo"), lab.host("bia")
+    for host, number in ((ana, 1), (hugo, 9)):
+        lab.attach(host, first, f"10.82.1.{number}/24")
+        lab.attach(host, second, f"10.82.2.{number}/24")
+    lab.attach(bia, first, "10.82.1.2/24")
+
+    peers = [Peer(run_process, host, host.label) for host in (ana, hugo, bia)]
+    for peer in peers:
+        peer.wait_roster("ana", "bia", "hugo")
+    ana_peer = peers[0]
+    linked = [s["details"] for s in ana_peer.status("mesh_peer_linked")]
+    assert [d["nick"] for d in linked].count("hugo") == 1, linked
+    for peer in peers:
+        peer.quit()
+
+    # hugo beacons and listens only on its second network card now.
+    hugo_peer = Peer(run_process, hugo, "hugo", "--interface", "eth1")
+    ana_peer = Peer(run_process, ana, "ana")
+    bia_peer = Peer(run_process, bia, "bia")
+    for peer in (ana_peer, hugo_peer, bia_peer):
+        peer.wait_roster("ana", "bia", "hugo")
+    (to_hugo,) = [
+        s["details"] for s in ana_peer.status("mesh_peer_linked") if s["details"]["nick"] == "hugo"
+    ]
+    assert to_hugo["address"].startswith("10.82.2.9:"), to_hugo
+    # bia is only on the first network: she reaches hugo through ana.
+    assert {s["details"]["nick"] for s in bia_peer.status("mesh_peer_linked")} == {"ana"}
+    chat_round([ana_peer, hugo_peer, bia_peer])
+
+
+def test_partition_shows_leaves_then_rejoins_without_duplicates(lab: Lab, run_process) -> None:
+    left, right = lab.bridge(), lab.bridge()
+    cable = lab.trunk(left, right)
+    ana, bia, caio = lab.host("ana"), lab.host("bia"), lab.host("caio")
+    lab.attach(ana, left, "10.83.0.1/24")
+    lab.attach(bia, left, "10.83.0.2/24")
+    lab.attach(caio, right, "10.83.0.3/24")
+    peers = [Peer(run_process, host, host.label) for host in (ana, bia, caio)]
+    ana_peer, bia_peer, caio_peer = peers
+    for peer in peers:
+        peer.wait_roster("ana", "bia", "caio")
+
+    lab.set_link(cable, up=False)
+    for peer in (ana_peer, bia_peer):
+        peer.wait_roster("ana", "bia")
+    caio_peer.wait_roster("caio")
+
+    lab.set_link(cable, up=True)
+    for peer in peers:
+        peer.wait_roster("ana", "bia", "caio")
+    joins = [r["user"] for r in ana_peer.records() if r.get("type") == "join"]
+    assert joins.count("caio") == 2 and joins.count("bia") == 1, joins
+    chat_round(peers)
