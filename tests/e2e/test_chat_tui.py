@@ -182,3 +182,29 @@ def test_hostile_message_does_not_change_the_screen_outside_its_own_lines(tmux: 
     assert sum(line.count("z") for line in long_parts) == 10_000
     colored = tmux.screen("b", escapes=True)
     assert not any("\x1b[31m" in line and "ana: depois" in line for line in colored)
+
+
+def test_resize_and_clear_keep_the_window_usable(tmux: Tmux) -> None:
+    start_pair(tmux)
+    tmux.run("resize-window", "-t", "b", "-x", "40", "-y", "12")
+    tmux.type("a", "uma mensagem longa que não cabe em quarenta colunas: ção 日本 😀", enter=True)
+    tmux.wait_for(
+        "b",
+        lambda lines: (
+            any(ln.endswith("ção 日本 😀") for ln in lines) and last_line(lines) == "bob>"
+        ),
+    )
+    tmux.type("b", "/clear", enter=True)
+    tmux.wait_for("b", lambda _: [ln for ln in tmux.screen("b") if ln.strip()] == ["bob>"])
+    tmux.type("b", "abc")
+    tmux.type("a", "depois", enter=True)
+
+    def visible(_: list[str]) -> bool:
+        shown = [ln for ln in tmux.screen("b") if ln.strip()]
+        return (
+            len(shown) == 2
+            and bool(re.match(STAMP + "ana: depois$", shown[0]))
+            and (shown[1] == "bob> abc")
+        )
+
+    tmux.wait_for("b", visible)
