@@ -32,8 +32,9 @@ class Case:
     """One kind of bad input.
 
     ``rate``: send the payloads paced at this many per second (None: one burst, as fast
-    as the sender can). ``lossy``: a burst overflows the kernel's socket buffer, so the
-    target may never see some payloads (UDP has no flow control); it must recover.
+    as the sender can). ``lossy``: a flood may overflow the kernel's socket buffer, so a
+    datagram target may never see some payloads (UDP has no flow control); it must
+    recover and show the next good message within seconds.
     """
 
     name: str
@@ -159,8 +160,10 @@ CASES: list[Case] = [
     # encrypted-looking garbage at a plain receiver
     Case("sealed-magic-garbage", one(b"\xffPS1" + bytes(60))),
     # floods
-    Case("flood-10000-garbage-per-second", _flood_garbage, rate=FLOOD_RATE),
-    Case("flood-10000-messages-per-second", _flood_messages, rate=FLOOD_RATE),
+    # A receiver keeps up with 10 000/s on an idle machine (all shown, measured); on a busy
+    # one the kernel may drop a few hundred datagrams, so these are lossy too.
+    Case("flood-10000-garbage-per-second", _flood_garbage, rate=FLOOD_RATE, lossy=True),
+    Case("flood-10000-messages-per-second", _flood_messages, rate=FLOOD_RATE, lossy=True),
     Case("burst-10000-garbage", _flood_garbage, lossy=True),
 ]
 

@@ -4,12 +4,16 @@ For each case a hostile peer sends its payloads, then a good user sends one mess
 The target must still run, show the good message (other users lose nothing), show at
 most one clear, terminal-safe line per bad payload, and never a traceback.
 
-Targets: the handout receiver (``papo receive`` as a subprocess). To add a receiver
-or server, write a class with the :class:`Target` methods and put it in ``TARGETS``.
+Targets: the handout receiver (``papo receive``) and the TCP room server (``papo serve``),
+each a real subprocess. To add a receiver or server, write a class with the
+:class:`Target` methods and put it in ``TARGETS``. Stream servers also face the attacks
+only streams have (slowloris, connect-and-close storms, a port already in use).
 """
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import re
 import socket
@@ -28,7 +32,9 @@ from catalogue.bad_input_cases import (
     UNSAFE_OUTPUT,
     Case,
 )
-from conftest import PAPO, Process, free_udp_port
+from conftest import PAPO, Process, free_tcp_port, free_udp_port
+
+from papo.protocol.room import join_line
 
 pytestmark = pytest.mark.netns
 
@@ -41,6 +47,9 @@ class Target(Protocol):
 
     name: str
     max_payload: int
+    #: True when the target shows exactly one line per bad payload (a receiver); a
+    #: server logs joins and leaves around them and relays what is valid.
+    one_line_per_payload: bool
 
     def start(self) -> None: ...
     def running(self) -> bool: ...
@@ -55,6 +64,7 @@ class HandoutReceiver:
 
     name = "handout-receiver"
     max_payload = MAX_UDP_PAYLOAD
+    one_line_per_payload = True
 
     def __init__(self) -> None:
         self.port = free_udp_port()
@@ -104,8 +114,101 @@ class HandoutReceiver:
         return stderr
 
 
-TARGETS = [HandoutReceiver]
-# TODO(catalogue): add the TCP room server and the P2P mesh as stream targets here.
+class Line:
+    """A raw TCP client of the room server that reads lines with a deadline."""
+
+    def __init__(self, port: int, nick: str | None = None) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.buffer = b""
+        if nick is not None:
+            self.sock.sendall(join_line(nick))
+            self.read_until(b'"welcome"')
+
+    def read_until(self, needle: bytes, timeout: float = 15) -> bytes:
+        """Every byte received up to and including the line holding ``needle``."""
+        deadline = time.monotonic() + timeout
+        while needle not in self.buffer:
+            remaining = deadline - time.monotonic()
+            assert remaining > 0, f"{needle!r} not received; got {self.buffer[-300:]!r}"
+            self.sock.settimeout(remaining)
+            chunk = self.sock.recv(65536)
+            assert chunk, f"connection closed before {needle!r}"
+            self.buffer += chunk
+        end = self.buffer.index(b"\n", self.buffer.index(needle)) + 1
+        taken, self.buffer = self.buffer[:end], self.buffer[end:]
+        return taken
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+class RoomServer:
+    """``papo serve``; ana and bia are connected users, each case comes from a new client."""
+
+    name = "room-server"
+    max_payload = 11 * 1024 * 1024
+    one_line_per_payload = False
+
+    def __init__(self) -> None:
+        self.process: Process | None = None
+        self.hostiles = itertools.count(1)
+        self.hostile_nick = ""
+
+    def start(self) -> None:
+        self.port = free_tcp_port()
+        self.process = Process([*PAPO, "serve", "--port", str(self.port)])
+        self.process.wait_for("listening")
+        self.ana = Line(self.port, "ana")
+        self.bia = Line(self.port, "bia")
+        self._seen = len(self.process.lines)
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.popen.poll() is None
+
+    def deliver(self, payloads: list[bytes], rate: int | None) -> None:
+        self.hostile_nick = f"eve{next(self.hostiles)}"
+        hostile = Line(self.port, self.hostile_nick)
+        start = time.monotonic()
+        # The server cuts a client after too many bad lines: then sending fails, as it should.
+        with contextlib.suppress(OSError):
+            for index, payload in enumerate(payloads, start=1):
+                hostile.sock.sendall(payload + b"\n")
+                if rate is not None and index % 100 == 0:
+                    ahead = start + index / rate - time.monotonic()
+                    if ahead > 0:
+                        time.sleep(ahead)
+        hostile.close()
+
+    def send_good(self, text: str) -> None:
+        self.ana.sock.sendall(json.dumps({"user": "ana", "data": text}).encode() + b"\n")
+
+    def shown_until(self, needle: str, timeout: float) -> list[str]:
+        """Wait until bia gets ``needle`` and the server logs the hostile client's exit;
+        return the server's console lines since the last call."""
+        assert self.process is not None
+        received = self.bia.read_until(needle.removeprefix("ana: ").encode(), timeout)
+        assert b'"user":"ana"' in received.splitlines()[-1]
+        self.process.wait_for(f"{self.hostile_nick} left", timeout)
+        lines = self.process.lines[self._seen :]
+        self._seen = len(self.process.lines)
+        return [*lines, "[00:00:00] (bia received it)"]
+
+    def stop(self) -> str:
+        """Stop the server the way an operator does (Ctrl-C); return its stderr."""
+        assert self.process is not None
+        for client in (self.ana, self.bia):
+            client.close()
+        if self.running():
+            self.process.popen.send_signal(2)
+            self.process.wait(10)
+        assert self.process.popen.stderr is not None
+        stderr = self.process.popen.stderr.read()
+        self.process.stop()
+        return stderr
+
+
+TARGETS = [HandoutReceiver, RoomServer]
+# TODO(catalogue): add the P2P mesh (papo peer) as a stream target here.
 
 
 @pytest.fixture(scope="module", params=TARGETS, ids=lambda target: target.name)
@@ -133,9 +236,10 @@ def test_target_survives_bad_input_and_shows_the_next_good_message(
         lines = target.shown_until(f"ana: {marker}", timeout=15)
     assert target.running(), f"{target.name} stopped after {case.name}"
     bad_lines = lines[:-1]
-    assert len(bad_lines) <= len(payloads), "at most one line per bad payload"
-    if not case.lossy:
-        assert len(bad_lines) == len(payloads), "the user is told about every bad payload"
+    if target.one_line_per_payload:
+        assert len(bad_lines) <= len(payloads), "at most one line per bad payload"
+        if not case.lossy:
+            assert len(bad_lines) == len(payloads), "the user is told about every bad payload"
     for line in lines:
         assert STAMP.match(line), f"not one clear line: {line!r}"
         assert "Traceback" not in line
@@ -162,3 +266,73 @@ def test_catalogue_has_at_least_40_cases_and_a_flood_of_10000() -> None:
     assert len(CASES) >= 40
     assert len({case.name for case in CASES}) == len(CASES)
     assert FLOOD_COUNT == 10_000 and FLOOD_RATE == 10_000 and FLOOD_SECONDS <= 2
+
+
+#: Stream targets face the attacks only connections allow.
+STREAM_TARGETS = [RoomServer]
+
+#: Bounds of the stream attacks: idle or half-line connections held open at once, and
+#: connections opened and closed in a storm (within FLOOD_SECONDS).
+SLOWLORIS_CONNECTIONS = 100
+STORM_CONNECTIONS = 1000
+
+
+@pytest.fixture(scope="module", params=STREAM_TARGETS, ids=lambda target: target.name)
+def stream_target(request: pytest.FixtureRequest) -> Iterator[RoomServer]:
+    instance = request.param()
+    instance.start()
+    yield instance
+    stderr = instance.stop()
+    assert "Traceback" not in stderr, stderr
+
+
+def _assert_clear(lines: list[str]) -> None:
+    for line in lines:
+        assert STAMP.match(line), f"not one clear line: {line!r}"
+        for char in UNSAFE_OUTPUT:
+            assert char not in line
+
+
+def test_server_keeps_serving_while_slowloris_clients_hold_connections(
+    stream_target: RoomServer,
+) -> None:
+    slow: list[socket.socket] = []
+    try:
+        for index in range(SLOWLORIS_CONNECTIONS):
+            sock = socket.create_connection(("127.0.0.1", stream_target.port), timeout=10)
+            if index % 2:
+                sock.sendall(b'{"user": "slo')  # half a line, never finished
+            slow.append(sock)
+        stream_target.send_good("good during slowloris")
+        stream_target.bia.read_until(b"good during slowloris")
+    finally:
+        for sock in slow:
+            sock.close()
+    assert stream_target.running()
+
+
+def test_server_survives_a_connect_and_close_storm(stream_target: RoomServer) -> None:
+    start = time.monotonic()
+    for index in range(STORM_CONNECTIONS):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if index % 2:  # half of them reset instead of closing
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.connect(("127.0.0.1", stream_target.port))
+        sock.close()
+        assert time.monotonic() - start < FLOOD_SECONDS * 5, "the storm took too long"
+    stream_target.send_good("good after the storm")
+    stream_target.bia.read_until(b"good after the storm")
+    assert stream_target.running()
+    assert stream_target.process is not None
+    _assert_clear(stream_target.process.lines)
+
+
+def test_second_server_on_a_port_in_use_says_so_in_one_line(
+    stream_target: RoomServer, run_process
+) -> None:
+    second = run_process([*PAPO, "serve", "--port", str(stream_target.port)])
+    assert second.wait(15) != 0
+    assert second.popen.stderr is not None
+    stderr = second.popen.stderr.read().strip().splitlines()
+    assert len(stderr) == 1 and "already in use" in stderr[0], stderr
+    assert stream_target.running()
