@@ -14,6 +14,7 @@ from papo import __version__
 from papo.cli import chat as chat_commands
 from papo.cli import doctor as doctor_commands
 from papo.cli import multicast as multicast_commands
+from papo.cli import nats as nats_commands
 from papo.cli import peer as peer_commands
 from papo.cli import record as record_commands
 from papo.cli import room as room_commands
@@ -30,6 +31,7 @@ COMMAND_MODULES = [
     record_commands,
     room_commands,
     peer_commands,
+    nats_commands,
     doctor_commands,
 ]
 

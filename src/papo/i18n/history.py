@@ -70,4 +70,23 @@ CATALOG: dict[str, tuple[str, str]] = {
         "presença não enviada ao NATS: {reason}",
         "presence not sent to NATS: {reason}",
     ),
+    # the bridge
+    "bridge_ready": (
+        "Ponte pronta: multicast {group} porta {port} <-> NATS {subject} via {server}",
+        "Bridge ready: multicast {group} port {port} <-> NATS {subject} via {server}",
+    ),
+    "bridge_stopped": (
+        "ponte encerrada: {to_nats} para o NATS, {to_lan} para a rede local, "
+        "{loops} laços cortados, {dropped} descartadas",
+        "bridge stopped: {to_nats} to NATS, {to_lan} to the LAN, {loops} loops cut, "
+        "{dropped} dropped",
+    ),
+    "bridge_receive_failed": (
+        "erro ao receber da rede local: {reason}",
+        "could not receive from the LAN: {reason}",
+    ),
+    "bridge_publish_failed": (
+        "mensagem não repassada ao NATS: {reason}",
+        "message not relayed to NATS: {reason}",
+    ),
 }

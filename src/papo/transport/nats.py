@@ -24,7 +24,7 @@ import re
 import secrets
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 from papo.errors import ConfigError, DecodeError, InputError, NetworkError
@@ -91,7 +91,7 @@ RECONNECT_WAIT = 0.5
 STREAM_SETUP_SECONDS = 15.0
 
 #: Seconds between the consumer's idle heartbeats; two missed ones recreate it.
-CONSUMER_HEARTBEAT = 1.0
+CONSUMER_HEARTBEAT = 0.5
 
 #: Seconds between two presence heartbeats of one member.
 PRESENCE_INTERVAL = 15.0
@@ -264,7 +264,13 @@ async def ensure_stream(client: Any, room: str, replicas: int = STREAM_REPLICAS)
         await asyncio.sleep(0.2)
 
 
-async def publish_stored(client: Any, subject: str, payload: bytes, msg_id: str | None) -> None:
+async def publish_stored(
+    client: Any,
+    subject: str,
+    payload: bytes,
+    msg_id: str | None,
+    extra_headers: Mapping[str, str] | None = None,
+) -> None:
     """Publish to a stream and wait for its acknowledgement, retrying through failovers.
 
     Retries reuse ``msg_id`` so JetStream stores the message once. Raises NetworkError
@@ -272,11 +278,13 @@ async def publish_stored(client: Any, subject: str, payload: bytes, msg_id: str 
     """
     nats = import_nats()
     js = client.jetstream(timeout=PUBLISH_TIMEOUT)
-    headers = {MSG_ID_HEADER: msg_id} if msg_id else None
+    headers = dict(extra_headers or {})
+    if msg_id:
+        headers[MSG_ID_HEADER] = msg_id
     deadline = time.monotonic() + PUBLISH_RETRY_SECONDS
     while True:
         try:
-            await js.publish(subject, payload, timeout=PUBLISH_TIMEOUT, headers=headers)
+            await js.publish(subject, payload, timeout=PUBLISH_TIMEOUT, headers=headers or None)
             return
         except nats.errors.ConnectionClosedError:
             raise NetworkError("nats_not_connected") from None
@@ -633,9 +641,11 @@ __all__ = [
     "EVENT_QUEUE_SIZE",
     "HISTORY_REPLAY",
     "INITIAL_CONNECT_SECONDS",
+    "MSG_ID_HEADER",
     "PRESENCE_INTERVAL",
     "PRESENCE_SUBJECT_PREFIX",
     "PRESENCE_TIMEOUT",
+    "PRESENCE_TYPE",
     "PUBLISH_RETRY_SECONDS",
     "PUBLISH_TIMEOUT",
     "ROOM_SUBJECT_PREFIX",
