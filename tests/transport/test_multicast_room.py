@@ -26,7 +26,12 @@ from papo.transport.base import (
     TransportEvent,
 )
 from papo.transport.multicast import MulticastConfig, MulticastReceiver
-from papo.transport.multicast_room import LEAVE_TEXT, PRESENCE_TYPE, MulticastRoomTransport
+from papo.transport.multicast_room import (
+    LEAVE_TEXT,
+    PRESENCE_TYPE,
+    MulticastRoomTransport,
+    presence_port,
+)
 
 pytestmark = pytest.mark.netns
 
@@ -96,6 +101,15 @@ async def opened(nick: str, port: int, **options: Any) -> tuple[MulticastRoomTra
     watcher = Watcher(transport)
     await transport.open()
     return transport, watcher
+
+
+async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Poll ``condition`` on the event loop until it holds; fail after ``timeout``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        assert loop.time() < deadline, "condition never held"
+        await asyncio.sleep(0.01)
 
 
 @pytest.fixture
@@ -195,25 +209,70 @@ async def test_garbage_datagram_is_dropped_and_counted(port: int) -> None:
     await ana.close()
 
 
+async def kinds_heard(listener: MulticastReceiver, count: int) -> list[str]:
+    """The ``type`` of the next ``count`` datagrams (fewer if 1 s passes in silence)."""
+    loop = asyncio.get_running_loop()
+    kinds = []
+    for _ in range(count):
+        received = await loop.run_in_executor(None, listener.receive, 1.0)
+        if received is None:
+            break
+        kinds.append(json.loads(received[0])["type"])
+    return kinds
+
+
 @run
-async def test_heartbeat_is_sent_every_interval_and_silent_members_expire(port: int) -> None:
+async def test_heartbeat_goes_to_the_presence_port_only(port: int) -> None:
+    config = MulticastConfig(port=port)
+    with (
+        MulticastReceiver(config) as chat_port,
+        MulticastReceiver(MulticastConfig(port=presence_port(config))) as side_port,
+    ):
+        ana, _ = await opened("ana", port, presence_interval=0.05)
+        assert (await kinds_heard(side_port, 3)) == [PRESENCE_TYPE] * 3
+        await ana.send(ChatMessage(user="ana", data="oi"))
+        await ana.close()
+        # What a handout receiver on the chat port sees: no heartbeat, ever.
+        assert await kinds_heard(chat_port, 10) == ["join", "chat", "leave"]
+
+
+@run
+async def test_silent_members_expire_from_the_roster(port: int) -> None:
     now = [1000.0]
     ana, events = await opened("ana", port, presence_interval=0.05, clock=lambda: now[0])
-    with MulticastReceiver(MulticastConfig(port=port)) as listener:
-        loop = asyncio.get_running_loop()
-        kinds = set()
-        for _ in range(10):
-            received = await loop.run_in_executor(None, listener.receive, 2.0)
-            assert received is not None
-            kinds.add(json.loads(received[0])["type"])
-            if PRESENCE_TYPE in kinds:
-                break
-        assert PRESENCE_TYPE in kinds
     send_raw(json.dumps({"user": "fantasma", "data": "oi"}).encode(), port)
     await events.wait_for(roster_is("ana", "fantasma"))
     now[0] += ana.presence_timeout + 1
     await events.wait_for(roster_is("ana"))  # the heartbeat task expired the silent member
     await ana.close()
+
+
+@run
+async def test_presence_keeps_a_quiet_member_in_the_roster(port: int) -> None:
+    now = [1000.0]
+    clock = lambda: now[0]  # noqa: E731
+    ana, ana_events = await opened("ana", port, presence_interval=0.05, clock=clock)
+    bob, _ = await opened("bob", port, presence_interval=0.05, clock=clock)
+    await ana_events.wait_for(roster_is("ana", "bob"))
+    for _ in range(3):  # bob says nothing, but his heartbeats keep him in
+        now[0] += ana.presence_timeout / 2
+        await until(lambda: ana.last_heard("bob") == now[0])
+        assert ana.roster() == ("ana", "bob")
+    await bob.close()
+    await ana.close()
+
+
+@run
+async def test_a_room_on_the_next_port_does_not_mix_with_this_one(port: int) -> None:
+    ana, ana_events = await opened("ana", port, presence_interval=0.05)
+    zoe, zoe_events = await opened("zoe", presence_port(MulticastConfig(port=port)))
+    await zoe.send(ChatMessage(user="zoe", data="outra sala"))
+    await ana.send(ChatMessage(user="ana", data="esta sala"))
+    await asyncio.sleep(0.3)  # an observation window: nothing may arrive in it
+    assert ana.roster() == ("ana",) and zoe.roster() == ("zoe",)
+    assert not ana_events.delivered() and not zoe_events.delivered()
+    await ana.close()
+    await zoe.close()
 
 
 @run

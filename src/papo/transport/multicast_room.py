@@ -8,7 +8,9 @@ room is kept by everybody:
   newcomer learns the roster at once;
 - every :data:`PRESENCE_INTERVAL` seconds each member sends a small ``presence``
   heartbeat; a member silent for :data:`PRESENCE_TIMEOUT` seconds is dropped from the
-  roster (it crashed or its network went away);
+  roster (it crashed or its network went away). Presence travels on the next port
+  (:func:`presence_port`), so handout receivers, which print every datagram on the chat
+  port, never show heartbeats;
 - ``close()`` sends a ``leave`` whose text is :data:`LEAVE_TEXT`, never the handout's
   ``sair``, which would stop every handout receiver on the group.
 
@@ -24,7 +26,7 @@ import contextlib
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from papo.errors import ConfigError, DecodeError, InputError, NetworkError
@@ -54,8 +56,12 @@ PRESENCE_INTERVAL = 30.0
 #: Seconds of silence after which a member leaves the roster (three missed heartbeats).
 PRESENCE_TIMEOUT = 95.0
 
-#: The ``type`` of the heartbeat; handout receivers show it as ``nick:`` with empty text.
+#: The ``type`` of the heartbeat (sent only on the presence port).
 PRESENCE_TYPE = "presence"
+
+#: Presence goes to the chat port plus this (minus it for port 65535), away from the
+#: chat port that handout receivers listen on.
+PRESENCE_PORT_OFFSET = 1
 
 #: Text of the join message (what a handout receiver prints after ``nick:``).
 JOIN_TEXT = "entrou / joined"
@@ -89,6 +95,12 @@ class Seal(Protocol):
     def open(self, payload: bytes, source: str) -> bytes | DecodeError:
         """The original payload, or the reason it is refused."""
         ...
+
+
+def presence_port(config: MulticastConfig) -> int:
+    """The UDP port of the room's presence heartbeats."""
+    port = config.port + PRESENCE_PORT_OFFSET
+    return port if port <= 65535 else config.port - PRESENCE_PORT_OFFSET
 
 
 @dataclass(slots=True)
@@ -150,7 +162,8 @@ class MulticastRoomTransport:
         self._sequences = _Sequences()
         self._next_seq = 1
         self._sender: MulticastSender | None = None
-        self._receiver: MulticastReceiver | None = None
+        self._presence_sender: MulticastSender | None = None
+        self._receivers: list[MulticastReceiver] = []
         self._heartbeat: asyncio.Task[None] | None = None
         self._left = False
         self._closed = False
@@ -161,15 +174,18 @@ class MulticastRoomTransport:
     async def open(self) -> None:
         """Join the group and announce ourselves; raise ConfigError or NetworkError."""
         loop = asyncio.get_running_loop()
-        receiver = MulticastReceiver(self.config)
+        presence = replace(self.config, port=presence_port(self.config))
         try:
-            sender = MulticastSender(self.config)
+            self._receivers.append(MulticastReceiver(self.config))
+            self._receivers.append(MulticastReceiver(presence))
+            self._sender = MulticastSender(self.config)
+            self._presence_sender = MulticastSender(presence)
         except BaseException:
-            receiver.close()
+            self._release()
             raise
-        receiver.socket.setblocking(False)
-        self._receiver, self._sender = receiver, sender
-        loop.add_reader(receiver.fileno(), self._on_readable)
+        for receiver, on_presence_port in zip(self._receivers, (False, True), strict=True):
+            receiver.socket.setblocking(False)
+            loop.add_reader(receiver.fileno(), self._on_readable, receiver, on_presence_port)
         self._emit(
             StatusChanged(
                 "chat_connected_multicast", {"group": self.config.group, "port": self.config.port}
@@ -218,19 +234,30 @@ class MulticastRoomTransport:
             self._heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._heartbeat
-        if self._receiver is not None:
-            with contextlib.suppress(ValueError, OSError):
-                asyncio.get_running_loop().remove_reader(self._receiver.fileno())
-            self._receiver.close()
-        if self._sender is not None:
-            self._sender.close()
+        self._release()
         self._queue.put_nowait(_CLOSED)
+
+    def _release(self) -> None:
+        loop = asyncio.get_running_loop()
+        for receiver in self._receivers:
+            with contextlib.suppress(ValueError, OSError):
+                loop.remove_reader(receiver.fileno())
+            receiver.close()
+        self._receivers.clear()
+        for sender in (self._sender, self._presence_sender):
+            if sender is not None:
+                sender.close()
 
     # -- roster ----------------------------------------------------------------------
 
     def roster(self) -> tuple[str, ...]:
         """The nicks in the room now, sorted, this user included."""
         return tuple(sorted({self.nick, *(member.nick for member in self._members.values())}))
+
+    def last_heard(self, nick: str) -> float | None:
+        """When ``nick`` was last heard from (by this transport's clock), or None."""
+        times = [m.last_seen for m in self._members.values() if m.nick == nick]
+        return max(times) if times else None
 
     def expire(self, now: float | None = None) -> None:
         """Forget members silent for longer than ``presence_timeout``."""
@@ -299,12 +326,21 @@ class MulticastRoomTransport:
     def _send_control(self, kind: str, data: str) -> None:
         self._transmit(self._envelope(kind, data))
 
-    def _transmit(self, message: ChatMessage) -> None:
-        assert self._sender is not None
+    def _send_presence(self) -> None:
+        # No sequence number: it travels on another port, so its order against chat
+        # messages means nothing and must not look like a loss.
+        presence = ChatMessage(
+            user=self.nick, data="", type=PRESENCE_TYPE, v=PROTOCOL_VERSION, node=self.node
+        )
+        self._transmit(presence, self._presence_sender)
+
+    def _transmit(self, message: ChatMessage, sender: MulticastSender | None = None) -> None:
+        sender = sender or self._sender
+        assert sender is not None
         payload = encode(message)
         if self._seal is not None:
             payload = self._seal.seal(payload)
-        self._sender.send(payload)
+        sender.send(payload)
 
     def _change_nick(self, new: str) -> None:
         new = validate_nick(new, self._limits.max_nick_chars)
@@ -321,16 +357,15 @@ class MulticastRoomTransport:
         while True:
             await asyncio.sleep(self.presence_interval)
             try:
-                self._send_control(PRESENCE_TYPE, "")
+                self._send_presence()
             except NetworkError as error:
                 self._emit(StatusChanged(error.code, dict(error.details)))
             self.expire()
 
     # -- receiving -------------------------------------------------------------------
 
-    def _on_readable(self) -> None:
-        assert self._receiver is not None
-        sock = self._receiver.socket
+    def _on_readable(self, receiver: MulticastReceiver, on_presence_port: bool) -> None:
+        sock = receiver.socket
         for _ in range(MAX_DATAGRAMS_PER_WAKEUP):
             try:
                 payload, address = sock.recvfrom(MAX_DATAGRAM_BYTES + 1)
@@ -339,10 +374,14 @@ class MulticastRoomTransport:
             except OSError as exc:
                 self._emit(StatusChanged("chat_receive_failed", {"reason": exc.strerror or exc}))
                 return
-            self.receive_datagram(payload, format_address(address))
+            self.receive_datagram(payload, format_address(address), on_presence_port)
 
-    def receive_datagram(self, payload: bytes, source: str) -> None:
-        """Handle one datagram from ``source`` (the socket calls this; tests may too)."""
+    def receive_datagram(self, payload: bytes, source: str, on_presence_port: bool = False) -> None:
+        """Handle one datagram from ``source`` (the sockets call this; tests may too).
+
+        The presence port carries only heartbeats and the chat port everything else, so
+        a room on the next port up never mixes with this one.
+        """
         if self._seal is not None:
             opened = self._seal.open(payload, source)
             if isinstance(opened, DecodeError):
@@ -355,6 +394,8 @@ class MulticastRoomTransport:
             return
         if result.node is not None and result.node == self.node:
             return  # our own datagram, looped back by the kernel
+        if on_presence_port != (result.type == PRESENCE_TYPE):
+            return  # another room's traffic on a port this room shares with it
         self._handle_message(result, source)
 
     def _drop(self, error: DecodeError, source: str) -> None:
@@ -402,7 +443,7 @@ class MulticastRoomTransport:
         if self._sender is None or self._closed:
             return
         try:
-            self._send_control(PRESENCE_TYPE, "")
+            self._send_presence()
         except NetworkError as error:
             self._emit(StatusChanged(error.code, dict(error.details)))
 
@@ -420,8 +461,10 @@ __all__ = [
     "MAX_DATAGRAMS_PER_WAKEUP",
     "MAX_ROSTER_MEMBERS",
     "PRESENCE_INTERVAL",
+    "PRESENCE_PORT_OFFSET",
     "PRESENCE_TIMEOUT",
     "PRESENCE_TYPE",
     "MulticastRoomTransport",
     "Seal",
+    "presence_port",
 ]
