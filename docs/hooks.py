@@ -5,7 +5,9 @@ A page asks for generated text with a directive alone on a line, e.g.
 Directives: ``commands`` (every command and option, from ``papo.cli.build_parser``),
 ``man`` (a man page from the same parser), ``limits`` (``papo.protocol.limits``),
 ``defaults`` (every other documented constant in ``src/papo``), ``decode-errors``
-(the codes a decoder returns, with their texts from ``papo.i18n``).
+(the codes a decoder returns, with their texts from ``papo.i18n``), ``security``
+(``SECURITY.md``, the threat model, kept in one place), ``fuzzing`` (a link to
+``docs/fuzzing.md`` once it exists).
 An unknown directive stops the build.
 """
 
@@ -466,10 +468,33 @@ def _placeholder(match: re.Match[str]) -> str:
     return f"'{name}'" if match.group(2) else name
 
 
+def security_markdown(lang: str) -> str:
+    """``SECURITY.md`` from the repository root, without its title (it is in English)."""
+    text = (ROOT / "SECURITY.md").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    if lines and lines[0].startswith("# "):
+        lines = lines[1:]
+    return "\n".join(lines).strip() + "\n"
+
+
+def fuzzing_markdown(lang: str) -> str:
+    """A link to the fuzzing guide (``docs/fuzzing.md``), once that page exists."""
+    if not (ROOT / "docs" / "fuzzing.md").exists():
+        return ""
+    if lang == "pt":
+        return (
+            "A campanha de testes com entradas aleatórias (*fuzzing*) está descrita em "
+            "[Fuzzing](../../fuzzing.md) (em inglês).\n"
+        )
+    return "The fuzzing campaign is described in [Fuzzing](../../fuzzing.md).\n"
+
+
 GENERATORS: dict[str, Callable[[str], str]] = {
     "commands": commands_markdown,
     "man": man_markdown,
     "limits": limits_markdown,
     "defaults": defaults_markdown,
     "decode-errors": decode_errors_markdown,
+    "security": security_markdown,
+    "fuzzing": fuzzing_markdown,
 }

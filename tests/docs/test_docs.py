@@ -294,7 +294,7 @@ def test_commands_shown_are_accepted_by_papo(block: Block) -> None:
 
 
 def test_docs_show_papo_commands() -> None:
-    assert sum(len(console_commands(block)) for block in CONSOLE_BLOCKS) >= 5
+    assert sum(len(console_commands(block)) for block in CONSOLE_BLOCKS) >= 40
 
 
 # --------------------------------------------------------------------------- scenarios
