@@ -1,0 +1,73 @@
+"""`papo chat` options, the nick from the login name, and `papo` alone opening the chat."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from papo.cli import chat as chat_cli
+from papo.cli import main
+from papo.errors import ConfigError
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("sala.local", ("sala.local", chat_cli.DEFAULT_SERVER_PORT)),
+        ("10.0.0.5:6000", ("10.0.0.5", 6000)),
+        ("[::1]:7000", ("::1", 7000)),
+        ("[fe80::1]", ("fe80::1", chat_cli.DEFAULT_SERVER_PORT)),
+    ],
+)
+def test_server_address_is_parsed(text: str, expected: tuple[str, int]) -> None:
+    assert chat_cli.parse_server(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", ":5000", "host:port", "host:99999", "[::1]:x"])
+def test_bad_server_address_is_a_config_error(text: str) -> None:
+    with pytest.raises(ConfigError):
+        chat_cli.parse_server(text)
+
+
+def test_nick_defaults_to_the_login_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(chat_cli.getpass, "getuser", lambda: "joão")
+    assert chat_cli.login_nick() == "joão"
+
+
+def test_a_login_name_that_is_no_nick_asks_for_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(chat_cli.getpass, "getuser", lambda: "John Smith")
+    with pytest.raises(ConfigError) as info:
+        chat_cli.login_nick()
+    assert info.value.code == "chat_bad_login_nick"
+
+
+def test_papo_alone_runs_the_chat_with_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[argparse.Namespace] = []
+    monkeypatch.setattr(chat_cli, "run", lambda args: seen.append(args) or 0)
+    assert main([]) == 0
+    assert main(["--lang", "pt"]) == 0
+    first, second = seen
+    assert (first.nick, first.port, first.group, first.plain, first.json) == (
+        None,
+        5007,
+        "224.3.29.71",
+        False,
+        False,
+    )
+    assert second.lang == "pt"
+
+
+def test_multicast_py_alone_still_prints_its_usage(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(chat_cli, "run", lambda args: pytest.fail("chat must not start"))
+    assert main([], prog="multicast.py") == 2
+    assert "multicast.py" in capsys.readouterr().out
+
+
+def test_server_and_p2p_together_are_refused() -> None:
+    args = argparse.Namespace(server="host", p2p=True)
+    with pytest.raises(ConfigError) as info:
+        chat_cli.build_transport(args, "ana")
+    assert info.value.code == "chat_modes_conflict"
