@@ -194,7 +194,7 @@ def _option_name(action: argparse.Action) -> str:
         metavar = " " + str(action.metavar or action.dest.upper())
         if action.choices is not None and action.metavar is None:
             metavar = " {" + ",".join(map(str, action.choices)) + "}"
-    shorts = sorted(action.option_strings, key=len)
+    shorts = sorted(action.option_strings, key=lambda option: option.startswith("--"))
     return ", ".join(option + metavar for option in shorts)
 
 
@@ -203,6 +203,13 @@ def _action_help(action: argparse.Action, prog: str, lang: str) -> str:
         return _WORDS[lang]["help"]
     if isinstance(action, argparse._VersionAction):
         return _WORDS[lang]["version"]
+    if not action.help and action.option_strings:
+        # A nested command may add an option without help that the top level explains
+        # (``--lang``): show the top level's text rather than nothing.
+        root = _parser(lang)
+        for known in root._actions:
+            if set(known.option_strings) == set(action.option_strings) and known.help:
+                return argparse.HelpFormatter("papo")._expand_help(known)
     formatter = argparse.HelpFormatter(prog)
     return formatter._expand_help(action) if action.help else ""
 
