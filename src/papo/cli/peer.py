@@ -113,6 +113,10 @@ def build_mesh_transport(args: argparse.Namespace, nick: str):  # type: ignore[n
     from papo.transport.mesh import MeshTransport
 
     interface = getattr(args, "interface", None)
+    if interface:
+        from papo.discovery.interfaces import beacon_interfaces
+
+        beacon_interfaces(interface)  # a mistyped --interface is a one-line error now
     discoveries: list[object] = []
     if not getattr(args, "no_beacon", False):
         from papo.discovery.beacon import BeaconDiscovery
