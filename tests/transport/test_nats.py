@@ -198,3 +198,20 @@ def test_failover_loses_nothing_jetstream_stored_and_history_survives_restart(
             await watcher.close()
 
     asyncio.run(scenario())
+
+
+def test_shipped_cluster_configs_are_valid_and_describe_three_jetstream_nodes() -> None:
+    import subprocess
+
+    from conftest import ROOT
+
+    binary = require_nats_server()
+    configs = sorted((ROOT / "deploy" / "nats").glob("n*.conf"))
+    assert [config.name for config in configs] == ["n1.conf", "n2.conf", "n3.conf"]
+    for config in configs:
+        text = config.read_text()
+        assert "jetstream" in text and text.count("nats-route://") == 3
+        result = subprocess.run(
+            [binary, "-c", str(config), "-t"], capture_output=True, text=True, timeout=10
+        )
+        assert result.returncode == 0, result.stderr
