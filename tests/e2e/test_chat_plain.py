@@ -66,8 +66,9 @@ def test_three_users_chat_over_pipes_line_by_line(run_process) -> None:
         chat.wait_for("bob left")
     cid.write("/quit\n")
     ana.wait_for("cid left")
+    assert cid.wait() == 0
     ana.close_stdin()  # end of input leaves too
-    assert cid.wait() == 0 and ana.wait() == 0
+    assert ana.wait() == 0
 
     assert untimed(ana.rest()) == [
         "-- You are ana. Type and press Enter; /help lists the commands; sair or /quit leaves.",
