@@ -128,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         "scenarios": {},
         "summaries": {},
     }
-    services = Services()
+    pids: list[int] = []
+    services = Services(pids)
     try:
         for name in args.only or list(SCENARIOS):
             log(f"scenario {name}")
@@ -141,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
                 log(f"scenario {name} failed: {raw['error']}")
             finally:
                 services.stop_all()
-                services = Services()
+                services = Services(pids)
             raw["load_average"] = {"before": before, "after": _load()}
             raw["seconds"] = round(time.monotonic() - scenario_start, 1)
             result["scenarios"][name] = raw
@@ -150,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         result["interrupted"] = True
     finally:
         services.stop_all()
+    result["started_pids"] = pids
     result["seconds"] = round(time.monotonic() - started, 1)
     result["load_average_after"] = _load()
     tables = _summarise(result)

@@ -15,7 +15,7 @@ import threading
 import time
 from typing import Any
 
-from bench.procs import ROOT, in_private_namespace, python, python_env
+from bench.procs import ROOT, Services, in_private_namespace, python, python_env
 from bench.profiles import Profile
 
 #: Seconds between heartbeats of the benchmark's nodes (papo's option ``--heartbeat``).
@@ -88,13 +88,15 @@ def _wait(nodes: list[_Node], done, deadline: float) -> float | None:  # type: i
     return None
 
 
-def measure(count: int) -> dict[str, Any]:
+def measure(count: int, services: Services | None = None) -> dict[str, Any]:
     """One run: ``count`` nodes, discovery time, then one line's delivery time."""
     nicks = [f"node{i}" for i in range(count)]
     nodes: list[_Node] = []
     try:
         for nick in nicks:
             nodes.append(_Node(nick))
+            if services is not None:
+                services.record(nodes[-1].popen.pid)
         started = time.monotonic()
         found = _wait(nodes, lambda: all(n.roster == nicks for n in nodes), started + WAIT_S)
         if found is None:
@@ -129,7 +131,11 @@ def run(services, profile: Profile, log) -> dict[str, Any]:  # type: ignore[no-u
         return {"absent": "papo.transport.mesh (papo peer) is not in this tree"}
     cases = []
     for run_index in range(profile.runs):
-        case = {"run": run_index, "nodes": profile.mesh_nodes, **measure(profile.mesh_nodes)}
+        case = {
+            "run": run_index,
+            "nodes": profile.mesh_nodes,
+            **measure(profile.mesh_nodes, services),
+        }
         cases.append(case)
         log(f"mesh {profile.mesh_nodes} nodes: {case}")
     return {"heartbeat_s": HEARTBEAT_S, "cases": cases}

@@ -144,9 +144,15 @@ class ServiceError(Exception):
 class Services:
     """Starts processes and stops every one of them, by PID, at the end."""
 
-    def __init__(self) -> None:
+    def __init__(self, pid_log: list[int] | None = None) -> None:
         self._started: list[Service] = []
         self.workdir = Path(tempfile.mkdtemp(prefix="papo-bench-"))
+        #: Every PID ever started through this object (the report lists them).
+        self.pid_log = pid_log if pid_log is not None else []
+
+    def record(self, pid: int) -> None:
+        """Note a PID started outside :meth:`start` (it is stopped by its owner)."""
+        self.pid_log.append(pid)
 
     def start(self, name: str, args: list[str], port: int | None = None) -> Service:
         """Start ``args``; with ``port``, wait until it accepts TCP connections there."""
@@ -163,6 +169,7 @@ class Services:
             )
         service = Service(name, popen, port, log)
         self._started.append(service)
+        self.pid_log.append(popen.pid)
         if port is not None:
             self._wait_port(service, port)
         return service
