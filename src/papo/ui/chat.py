@@ -300,6 +300,18 @@ def choose_mode(mode: str, stdin: TextIO, stdout: TextIO) -> str:
         return "plain"
 
 
+def _make_view(mode: str, lang: str, nick: str, stdin: TextIO, stdout: TextIO) -> ChatView:
+    if mode == "tui":
+        try:
+            from papo.ui.tui import TuiView
+        except ImportError:  # prompt_toolkit missing (multicast.py run without installing)
+            return PlainView(lang, stdout, stdin)
+        return TuiView(lang, nick)
+    if mode == "json":
+        return JsonView(lang, stdout, stdin)
+    return PlainView(lang, stdout, stdin)
+
+
 def run_chat(
     transport: ChatTransport,
     nick: str,
@@ -312,22 +324,10 @@ def run_chat(
     """Open ``transport`` as ``nick`` and run the chat window; return the exit code."""
     stdin = sys.stdin if stdin is None else stdin
     stdout = sys.stdout if stdout is None else stdout
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
     session = ChatSession(nick)
-    chosen = choose_mode(mode, stdin, stdout)
-    view: ChatView
-    if chosen == "tui":
-        try:
-            from papo.ui.tui import TuiView
-        except ImportError:  # prompt_toolkit missing (e.g. multicast.py without install)
-            chosen = "plain"
-        else:
-            view = TuiView(lang, nick)
-    if chosen == "tui":
-        pass
-    elif chosen == "json":
-        view = JsonView(lang, stdout, stdin)
-    else:
-        view = PlainView(lang, stdout, stdin)
+    view = _make_view(choose_mode(mode, stdin, stdout), lang, nick, stdin, stdout)
     view.show(Notice("chat_welcome", time.time(), {"nick": session.nick}))
     return asyncio.run(chat_loop(transport, session, view))
 
