@@ -118,6 +118,9 @@ def test_two_users_chat_in_two_terminals_with_time_nick_and_text(tmux: Tmux) -> 
     tmux.wait_text("a", "^" + STAMP + re.escape("* bob acena") + "$")
     tmux.type("b", "/who", enter=True)
     tmux.wait_text("b", re.escape("In the room (2): ana, bob"))
+    tmux.run("send-keys", "-t", "b", "Up", "Up")  # history of typed lines
+    tmux.wait_for("b", lambda lines: last_line(lines) == "bob> /me acena")
+    tmux.run("send-keys", "-t", "b", "C-u")
     assert last_line(tmux.screen("a")) == "ana>"  # the input line stays at the bottom
 
     tmux.type("a", "/quit", enter=True)
