@@ -196,3 +196,8 @@ def test_losses_drops_and_status_become_notices() -> None:
     assert dropped.code == "chat_dropped" and dropped.error is not None
     (status,) = chat.handle_event(StatusChanged("reconnecting", {"attempt": 2}))
     assert status.code == "reconnecting"
+
+
+def test_someone_else_using_my_exact_nick_is_flagged() -> None:
+    (line,) = session().handle_event(Delivered(ChatMessage(user="ana", data="sou eu")))
+    assert isinstance(line, ChatLine) and line.imitates == "ana"

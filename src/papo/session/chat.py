@@ -273,6 +273,8 @@ class ChatSession:
         mention = kind == MessageType.PRIVATE or mentions(message.data, self.nick)
         others = {*self.roster, self.nick}
         impostor = None if message.plain else imitated_nick(user, others)
+        if user == self.nick and not message.plain:
+            impostor = self.nick  # transports never echo our own: this is someone else
         return [ChatLine(message, now, mention=mention, imitates=impostor)]
 
     def _roster_changed(self, nicks: tuple[str, ...], now: float) -> list[UiEvent]:
