@@ -71,3 +71,11 @@ def test_server_and_p2p_together_are_refused() -> None:
     with pytest.raises(ConfigError) as info:
         chat_cli.build_transport(args, "ana")
     assert info.value.code == "chat_modes_conflict"
+
+
+def test_a_bad_group_is_one_line_on_stderr_and_exit_code_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["--lang", "en", "chat", "ana", "--group", "10.0.0.1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is not a multicast group address" in err

@@ -153,6 +153,10 @@ def test_mention_is_highlighted(tmux: Tmux) -> None:
     tmux.wait_text("b", "ei bob, olha isso")
     styled = [line for line in tmux.screen("b", escapes=True) if "olha isso" in line]
     assert styled and re.search(r"\x1b\[[0-9;]*7[;m]", styled[0])  # reverse video
+    tmux.run("send-keys", "-t", "a", "C-c")  # Ctrl-C leaves the room like sair
+    tmux.wait_text("b", STAMP + "-- ana left")
+    tmux.run("send-keys", "-t", "b", "C-d")  # and so does Ctrl-D
+    tmux.wait_text("b", "you left the room")
 
 
 def test_hostile_message_does_not_change_the_screen_outside_its_own_lines(tmux: Tmux) -> None:
