@@ -66,3 +66,18 @@ def test_doctor_and_peer_have_portuguese_help() -> None:
     parser = build_parser("pt")
     help_text = parser.format_help()
     assert "doctor" in help_text and "peer" in help_text
+
+
+def test_every_p2p_command_in_the_readme_is_accepted() -> None:
+    import shlex
+
+    from conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## P2P: no server, no IP to type", 1)[1].split("```")[1]
+    commands = [line.split("#", 1)[0].strip() for line in section.strip().splitlines()]
+    assert len(commands) >= 5
+    for command in commands:
+        words = shlex.split(command)
+        assert words[0] == "papo"
+        build_parser("en").parse_args(words[1:])
