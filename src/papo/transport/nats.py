@@ -115,6 +115,8 @@ LEAVE_TEXT = "saiu / left"
 #: Header that makes JetStream store a message once.
 MSG_ID_HEADER = "Nats-Msg-Id"
 
+# JetStream API error codes meaning "cannot keep that many replicas here".
+_REPLICA_ERRORS = frozenset({10074, 10005, 10023})
 _ROOM_RE = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
 _TEXT_TYPES = frozenset({MessageType.CHAT, MessageType.ME, MessageType.PRIVATE})
 _SHOWN_TYPES = frozenset(
@@ -126,6 +128,9 @@ _SHOWN_TYPES = frozenset(
         MessageType.NICK,
         MessageType.SYSTEM,
     }
+)
+_REPLAYED_TYPES = frozenset(
+    {MessageType.CHAT, MessageType.ME, MessageType.PRIVATE, MessageType.SYSTEM}
 )
 _QUIT_WORD = "sair"
 _CLOSED = object()
@@ -252,12 +257,12 @@ async def ensure_stream(client: Any, room: str, replicas: int = STREAM_REPLICAS)
             return await js.add_stream(config)
         except nats.errors.NoRespondersError:
             raise ConfigError("nats_no_jetstream", server=_server_of(client)) from None
-        except nats.js.errors.BadRequestError:
-            if want > 1:  # fewer servers than replicas: keep one copy
+        except nats.js.errors.APIError as exc:
+            if want > 1 and exc.err_code in _REPLICA_ERRORS:  # a single server: one copy
                 want = 1
                 continue
             if time.monotonic() > deadline:
-                raise
+                raise NetworkError("nats_stream_failed", room=room, reason=str(exc)) from None
         except (nats.errors.Error, TimeoutError) as exc:
             if time.monotonic() > deadline:
                 raise NetworkError("nats_stream_failed", room=room, reason=str(exc)) from None
@@ -375,7 +380,7 @@ class NatsTransport:
         self._client = await connect(
             self.servers,
             f"papo {self.nick}",
-            on_status=self._emit,
+            on_status=self._status,
             on_error=self._on_error,
             give_up_after=self.connect_seconds,
         )
@@ -583,6 +588,8 @@ class NatsTransport:
         if result.node is not None and result.node == self.node:
             return
         kind = result.type
+        if not live and kind not in _REPLAYED_TYPES:
+            return  # the past's joins and leaves are noise; its conversation is history
         key = result.node or result.user
         if kind == MessageType.PRIVATE:
             if result.to == self.nick:
@@ -616,6 +623,10 @@ class NatsTransport:
             return
         self._touch(result.node, result.user)
         self._publish_roster()
+
+    def _status(self, event: StatusChanged) -> None:
+        if not self._closed:  # closing the connection is not losing it
+            self._emit(event)
 
     def _on_error(self, exc: Exception) -> None:
         # Reconnection attempts and consumer resets report here; the state changes that

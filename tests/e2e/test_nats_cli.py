@@ -1,0 +1,50 @@
+"""``papo nats``: real processes chat through a real 3-node cluster; a late one reads history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import PAPO
+from nats_cluster import NatsCluster, require_nats_server
+
+#: Seconds any one line may take to appear.
+WAIT = 20.0
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[NatsCluster]:
+    nodes = NatsCluster(require_nats_server(), tmp_path)
+    try:
+        nodes.start()
+        yield nodes
+    finally:
+        nodes.stop()
+
+
+def test_papo_nats_users_on_two_nodes_chat_and_a_late_one_reads_the_history(
+    cluster: NatsCluster, run_process
+) -> None:
+    def join(nick: str, first: str, lang: str = "en"):
+        servers = ",".join(cluster.urls(first))
+        process = run_process(
+            [*PAPO, "nats", nick, "--server", servers, "--room", "sala1", "--plain"], lang=lang
+        )
+        process.wait_for("NATS" if lang == "en" else "servidor NATS", WAIT)
+        return process
+
+    ana = join("ana", "n1")
+    bia = join("bia", "n2")
+    ana.write("oi, bia\n")
+    bia.wait_for("ana: oi, bia", WAIT)
+    bia.write("oi, ana\n")
+    ana.wait_for("bia: oi, ana", WAIT)
+
+    caio = join("caio", "n3", lang="pt")
+    caio.wait_for("bia: oi, ana", WAIT)
+    assert any("ana: oi, bia" in line for line in caio.lines)
+    for process in (ana, bia, caio):
+        process.write("sair\n")
+        assert process.wait(WAIT) == 0
+    assert not any("reconnecting" in line for line in ana.rest(WAIT))
