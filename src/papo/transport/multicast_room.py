@@ -192,7 +192,11 @@ class MulticastRoomTransport:
             )
         )
         self._publish_roster(force=True)
-        self._send_control(MessageType.JOIN, JOIN_TEXT)
+        try:
+            self._send_control(MessageType.JOIN, JOIN_TEXT)
+        except NetworkError:
+            self._release()
+            raise
         self._heartbeat = asyncio.create_task(self._beat(), name="papo-presence")
 
     async def send(self, message: ChatMessage) -> None:
@@ -247,6 +251,7 @@ class MulticastRoomTransport:
         for sender in (self._sender, self._presence_sender):
             if sender is not None:
                 sender.close()
+        self._sender = self._presence_sender = None
 
     # -- roster ----------------------------------------------------------------------
 
