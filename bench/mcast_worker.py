@@ -7,7 +7,8 @@ after the first (or ``--deadline``), and prints one JSON line with the counts.
 ``python -m bench.mcast_worker send --impl papo|bare --count N [--rate R]`` sends N
 messages (as fast as possible, or R per second) and prints one JSON line.
 
-``papo`` goes through papo's real path: :class:`SenderSession.compose` (validation,
+``papo`` goes through papo's real path (with the receiver's per-source flood limit
+lifted; ``papo-default`` keeps it): :class:`SenderSession.compose` (validation,
 envelope, JSON) and :class:`MulticastSender`, then :class:`MulticastReceiver.receive` and
 :class:`ReceiverSession.receive` (decode, checks, sequence tracking). ``bare`` is the
 handout-style loop: ``sendto``/``recvfrom`` of a same-sized payload and nothing else.
@@ -35,17 +36,37 @@ def papo_datagram_size() -> int:
     return len(SenderSession("bench", node="0" * 16).compose(TEXT)[0])
 
 
-def receive(impl: str, group: str, port: int, idle: float, deadline: float) -> dict:
+def _receiver_session(default_limits: bool):  # type: ignore[no-untyped-def]
+    """papo's receiver; unless ``default_limits``, with the per-source rate limit lifted.
+
+    The default limit (a courtesy against floods) drops a source sending faster than a
+    person types, which a throughput test does on purpose.
+    """
+    import inspect
+
+    from papo.session.multicast import ReceiverSession
+
+    if default_limits or "rate_limit" not in inspect.signature(ReceiverSession).parameters:
+        return ReceiverSession()
+    from papo.protocol.ratelimit import SourceRateLimiter
+
+    return ReceiverSession(rate_limit=SourceRateLimiter(rate=1e9, burst=1_000_000_000))
+
+
+def receive(
+    impl: str, group: str, port: int, idle: float, deadline: float, default_limits: bool = False
+) -> dict:
     """Count datagrams (papo: decoded messages) until idle or the deadline."""
     end = time.monotonic() + deadline
     first = last = None
     count = rejected = lost = 0
-    if impl == "papo":
-        from papo.session.multicast import Lost, Received, ReceiverSession
+    if impl in ("papo", "papo-default"):
+        default_limits = default_limits or impl == "papo-default"
+        from papo.session.multicast import Lost, Received
         from papo.transport.multicast import MulticastConfig, MulticastReceiver
 
         receiver = MulticastReceiver(MulticastConfig(group=group, port=port))
-        session = ReceiverSession()
+        session = _receiver_session(default_limits)
         print("READY", flush=True)
         while time.monotonic() < end:
             wait = idle if first is not None else max(0.01, end - time.monotonic())
@@ -94,7 +115,7 @@ def send(impl: str, group: str, port: int, count: int, rate: float | None, deadl
     start = time.monotonic()
     end = start + deadline
     sent = 0
-    if impl == "papo":
+    if impl in ("papo", "papo-default"):
         from papo.session.multicast import SenderSession
         from papo.transport.multicast import MulticastConfig, MulticastSender
 
@@ -139,7 +160,7 @@ def send(impl: str, group: str, port: int, count: int, rate: float | None, deadl
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.mcast_worker")
     parser.add_argument("role", choices=["send", "recv"])
-    parser.add_argument("--impl", choices=["papo", "bare"], required=True)
+    parser.add_argument("--impl", choices=["papo", "papo-default", "bare"], required=True)
     parser.add_argument("--group", required=True)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--count", type=int, default=1000)

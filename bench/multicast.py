@@ -1,6 +1,7 @@
 """Scenario 1, multicast room: one sender -> 1 and 4 receivers, in a network namespace.
 
-For papo (its real encode/decode/session path), a bare Python ``sendto``/``recvfrom``
+For papo (its real encode/decode/session path; ``papo`` with the receiver's per-source
+flood limit lifted, ``papo-default`` as shipped), a bare Python ``sendto``/``recvfrom``
 loop with same-sized datagrams, and ``iperf`` (UDP multicast, the machine's ceiling):
 
 - *blast*: the sender sends as fast as it can; messages/s each receiver got and loss;
@@ -171,7 +172,7 @@ def run(services: Services, profile: Profile, log) -> dict[str, Any]:  # type: i
     paced_count = int(PACED_RATE * profile.multicast_paced_seconds)
     for run_index in range(profile.runs):
         for receivers in profile.multicast_receivers:
-            for impl in ("papo", "bare", "iperf"):
+            for impl in ("papo", "papo-default", "bare", "iperf"):
                 case: dict[str, Any] = {"run": run_index, "system": impl, "receivers": receivers}
                 try:
                     if impl == "iperf":

@@ -21,8 +21,8 @@ from papo.session.room_server import RoomRules
 BENCH_RULES = RoomRules(rate_per_second=1e9, rate_burst=1_000_000_000, max_clients=20_000)
 
 
-async def serve(port: int, default_rules: bool) -> None:
-    """Run the room server on 127.0.0.1:``port`` until SIGTERM."""
+async def serve(port: int, default_rules: bool, profile: str | None = None) -> None:
+    """Run the room server on 127.0.0.1:``port`` until SIGTERM (profiled into ``profile``)."""
     from papo.transport.tcp_server import RoomServer, RoomServerConfig
 
     rules = RoomRules() if default_rules else BENCH_RULES
@@ -32,8 +32,17 @@ async def serve(port: int, default_rules: bool) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     print(f"READY {server.port}", flush=True)
     await stop.wait()
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(profile)
     await server.close()
 
 
@@ -42,8 +51,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--uvloop", action="store_true")
     parser.add_argument("--default-rules", action="store_true")
+    parser.add_argument("--profile", metavar="FILE", help="cProfile the server into FILE")
     args = parser.parse_args()
-    coroutine = serve(args.port, args.default_rules)
+    coroutine = serve(args.port, args.default_rules, args.profile)
     if args.uvloop:
         import uvloop
 

@@ -64,7 +64,7 @@ def multicast_table(rows: dict[str, Any]) -> str:
         bare = rows.get(f"bare/{receivers}", {}).get("received_per_s")
         iperf = rows.get(f"iperf/{receivers}", {}).get("received_per_s")
         lines = []
-        for system in ("papo", "bare", "iperf"):
+        for system in ("papo", "papo-default", "bare", "iperf"):
             row = rows.get(f"{system}/{receivers}")
             if row is None:
                 continue
@@ -262,7 +262,7 @@ def targets(summaries: dict[str, Any]) -> list[dict[str, Any]]:
     mc = summaries.get("multicast", {})
     if isinstance(mc, dict) and "absent" not in mc:
         for key, row in mc.items():
-            if row["system"] != "papo":
+            if not row["system"].startswith("papo"):
                 continue
             bare = mc.get(f"bare/{row['receivers']}", {}).get("received_per_s")
             share = ratio(row["received_per_s"], bare)
