@@ -7,7 +7,9 @@ line), runs ``papo peer --json`` on the hosts and reads what each one reports.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
+import sys
 import time
 from collections.abc import Iterator
 
@@ -152,7 +154,8 @@ def test_line_topology_chats_end_to_end_through_the_middle_host(lab: Lab, run_pr
     ana, bia, caio = lab.host("ana"), lab.host("bia"), lab.host("caio")
     lab.cable(ana, "10.78.1.1/24", bia, "10.78.1.2/24")
     lab.cable(bia, "10.78.2.2/24", caio, "10.78.2.3/24")
-    assert ana.run("ping", "-c1", "-W1", "10.78.2.3").returncode != 0
+    probe = "import socket; print(socket.socket().connect_ex(('10.78.2.3', 7)))"
+    assert ana.run(sys.executable, "-c", probe).stdout.strip() == str(errno.ENETUNREACH)
     peers = [Peer(run_process, host, host.label) for host in (ana, bia, caio)]
     for peer in peers:
         peer.wait_roster("ana", "bia", "caio")
@@ -174,7 +177,7 @@ def test_killed_node_is_reported_gone_within_the_heartbeat_deadline(lab: Lab, ru
         )
         elapsed = time.monotonic() - killed
         # Gone after the deadline, and noticed within one heartbeat of it (plus slack).
-        assert elapsed <= DEADLINE + HEARTBEAT + 1.5, elapsed
+        assert elapsed <= DEADLINE + HEARTBEAT + 2.5, elapsed
         peer.wait_roster("ana", "bia")
     ana.say("ainda aqui")
     bia.wait_text("ana", "ainda aqui")
