@@ -9,6 +9,8 @@ import pytest
 from conftest import PAPO
 from nats_cluster import NatsCluster, require_nats_server
 
+from papo.store.history import HistoryStore
+
 #: Seconds any one line may take to appear.
 WAIT = 20.0
 
@@ -24,13 +26,13 @@ def cluster(tmp_path: Path) -> Iterator[NatsCluster]:
 
 
 def test_papo_nats_users_on_two_nodes_chat_and_a_late_one_reads_the_history(
-    cluster: NatsCluster, run_process
+    cluster: NatsCluster, run_process, tmp_path: Path
 ) -> None:
     def join(nick: str, first: str, lang: str = "en"):
         servers = ",".join(cluster.urls(first))
-        process = run_process(
-            [*PAPO, "nats", nick, "--server", servers, "--room", "sala1", "--plain"], lang=lang
-        )
+        history = str(tmp_path / f"{nick}.sqlite3")
+        options = ["--room", "sala1", "--plain", "--history", history]
+        process = run_process([*PAPO, "nats", nick, "--server", servers, *options], lang=lang)
         process.wait_for("NATS" if lang == "en" else "servidor NATS", WAIT)
         return process
 
@@ -48,3 +50,7 @@ def test_papo_nats_users_on_two_nodes_chat_and_a_late_one_reads_the_history(
         process.write("sair\n")
         assert process.wait(WAIT) == 0
     assert not any("reconnecting" in line for line in ana.rest(WAIT))
+    # Each node kept the conversation it saw (its own lines too) in its local history.
+    for nick in ("ana", "bia", "caio"):
+        with HistoryStore(tmp_path / f"{nick}.sqlite3") as store:
+            assert [m.data for m in store.last("sala1", 10)] == ["oi, bia", "oi, ana"], nick

@@ -78,12 +78,18 @@ def build_nats_transport(args: argparse.Namespace, nick: str) -> ChatTransport:
 
 
 def _run_chat(args: argparse.Namespace) -> int:
+    from papo.store.history import HistoryStore, default_history_path
+    from papo.transport.recorded import RecordedTransport
     from papo.ui.chat import run_chat
 
     nick = validate_nick(args.nick)
     transport = build_nats_transport(args, nick)
     mode = "json" if args.json else "plain" if args.plain else "auto"
-    return run_chat(transport, nick, args.lang, mode=mode)
+    if args.no_history:
+        return run_chat(transport, nick, args.lang, mode=mode)
+    with HistoryStore(args.history or default_history_path()) as store:
+        recorded = RecordedTransport(transport, store, args.room, nick)
+        return run_chat(recorded, nick, args.lang, mode=mode)
 
 
 def _run_bridge(args: argparse.Namespace) -> int:
@@ -121,6 +127,24 @@ def register(subparsers: argparse._SubParsersAction, lang: str) -> None:  # type
         "--json",
         action="store_true",
         help="mensagens recebidas como linhas JSON" if pt else "received messages as JSON lines",
+    )
+    history = chat.add_mutually_exclusive_group()
+    history.add_argument(
+        "--history",
+        metavar="ARQUIVO" if pt else "FILE",
+        help=(
+            "arquivo SQLite do histórico local (padrão: $PAPO_HISTORY ou "
+            "$XDG_DATA_HOME/papo/history.sqlite3)"
+            if pt
+            else "local history SQLite file (default: $PAPO_HISTORY or "
+            "$XDG_DATA_HOME/papo/history.sqlite3)"
+        ),
+    )
+    history.add_argument(
+        "--no-history",
+        "--sem-historico",
+        action="store_true",
+        help="não guarda o histórico local" if pt else "keep no local history",
     )
     chat.set_defaults(handler=_run_chat)
 

@@ -23,7 +23,7 @@ import contextlib
 import re
 import secrets
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
@@ -104,6 +104,9 @@ EVENT_QUEUE_SIZE = 1024
 
 #: Members tracked in the roster at most (the longest silent is forgotten first).
 MAX_ROSTER_MEMBERS = 512
+
+#: Envelopes remembered for :meth:`NatsTransport.take_sent` (the oldest forgotten).
+MAX_SENT_KEPT = 256
 
 #: The ``type`` of a presence heartbeat.
 PRESENCE_TYPE = "presence"
@@ -367,6 +370,7 @@ class NatsTransport:
         self._subscriptions: list[Any] = []
         self._heartbeat: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._sent: deque[ChatMessage] = deque(maxlen=MAX_SENT_KEPT)
         self._replay_until = 0
         self._last_stream_seq = 0
         self._left = False
@@ -536,6 +540,13 @@ class NatsTransport:
         await publish_stored(
             self._client, room_subject(self.room), encode(message), dedup_key(message)
         )
+        self._sent.append(message)
+
+    def take_sent(self) -> list[ChatMessage]:
+        """The envelopes published since the last call (at most :data:`MAX_SENT_KEPT`)."""
+        sent = list(self._sent)
+        self._sent.clear()
+        return sent
 
     async def _send_presence(self) -> None:
         nats = import_nats()
@@ -652,6 +663,7 @@ __all__ = [
     "EVENT_QUEUE_SIZE",
     "HISTORY_REPLAY",
     "INITIAL_CONNECT_SECONDS",
+    "MAX_SENT_KEPT",
     "MSG_ID_HEADER",
     "PRESENCE_INTERVAL",
     "PRESENCE_SUBJECT_PREFIX",
