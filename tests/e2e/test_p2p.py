@@ -34,13 +34,14 @@ def lab() -> Iterator[Lab]:
 class Peer:
     """A `papo peer --json` process on one host, with helpers to read its JSON lines."""
 
-    def __init__(self, run_process, host: Host, nick: str, *extra: str) -> None:
+    def __init__(
+        self, run_process, host: Host, nick: str, *extra: str, command: str = "peer"
+    ) -> None:
         self.host, self.nick = host, nick
-        self.started = time.monotonic()
         self.process = run_process(
             host.command(
                 *PAPO,
-                "peer",
+                command,
                 nick,
                 "--json",
                 "--heartbeat",
@@ -274,4 +275,15 @@ def test_partition_shows_leaves_then_rejoins_without_duplicates(lab: Lab, run_pr
         peer.wait_roster("ana", "bia", "caio")
     joins = [r["user"] for r in ana_peer.records() if r.get("type") == "join"]
     assert joins.count("caio") == 2 and joins.count("bia") == 1, joins
+    chat_round(peers)
+
+
+def test_papo_chat_p2p_joins_the_same_mesh_as_papo_peer(lab: Lab, run_process) -> None:
+    ana, bia = lan(lab, ["ana", "bia"], "10.84.0")
+    peers = [
+        Peer(run_process, ana, "ana"),
+        Peer(run_process, bia, "bia", "--p2p", command="chat"),
+    ]
+    for peer in peers:
+        peer.wait_roster("ana", "bia")
     chat_round(peers)
