@@ -75,7 +75,8 @@ def test_members_read_each_other_and_an_eavesdropper_sees_only_ciphertext(run_pr
     finally:
         spy.close()
     assert captured.startswith(MAGIC)
-    for clue in (b"encontro", "às".encode(), b"ana", b"user", b"data", b"{"):
+    # Whole words only: any single byte (say "{") turns up in random ciphertext by chance.
+    for clue in (b"encontro", "às".encode(), b"ana", b"user", b"data", b'{"'):
         assert clue not in captured[len(MAGIC) :]
     assert len(captured) > SEAL_OVERHEAD
     ana.write("sair\n")
