@@ -75,8 +75,8 @@ def test_members_read_each_other_and_an_eavesdropper_sees_only_ciphertext(run_pr
     finally:
         spy.close()
     assert captured.startswith(MAGIC)
-    # Whole words only: any single byte (say "{") turns up in random ciphertext by chance.
-    for clue in (b"encontro", "às".encode(), b"ana", b"user", b"data", b'{"'):
+    # Clues of 3+ bytes only: a single byte (say "{") turns up in random ciphertext by chance.
+    for clue in (b"encontro", "às".encode(), b"ana", b"user", b"data", b'{"us'):
         assert clue not in captured[len(MAGIC) :]
     assert len(captured) > SEAL_OVERHEAD
     ana.write("sair\n")
