@@ -14,6 +14,7 @@ from papo.protocol.mesh import (
     DEDUP_CACHE_SIZE,
     DEFAULT_MAX_HOPS,
     MAX_HOPS_LIMIT,
+    MAX_MESH_MEMBERS,
     DedupCache,
     Flood,
     Heartbeat,
@@ -136,3 +137,17 @@ def test_presence_reports_new_members_renames_and_silence() -> None:
     assert presence.nicks() == ("bia",)
     assert presence.remove("n2") == "bia"
     assert len(presence) == 0
+
+
+def test_presence_is_bounded_and_counts_the_nodes_it_refuses() -> None:
+    presence = Presence(max_members=2)
+    assert presence.heard("n1", "ana", 0.0) == (True, None)
+    assert presence.heard("n2", "bia", 0.0) == (True, None)
+    assert presence.heard("n3", "caio", 0.0) == (False, None)
+    assert presence.refused == 1 and "n3" not in presence
+    presence.remove("n1")
+    assert presence.heard("n3", "caio", 0.0) == (True, None)
+
+
+def test_default_presence_bound_is_named() -> None:
+    assert Presence().max_members == MAX_MESH_MEMBERS

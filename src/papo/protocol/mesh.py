@@ -39,6 +39,9 @@ MAX_HOPS_LIMIT = 64
 #: At 10 messages and heartbeats a second this is several minutes of traffic.
 DEDUP_CACHE_SIZE = 4096
 
+#: How many nodes one node tracks in its roster at most.
+MAX_MESH_MEMBERS = 1024
+
 #: Frame ``type`` of the first frame on each link.
 HELLO = "hello"
 
@@ -213,15 +216,23 @@ class Presence:
 
     Pure: the caller passes ``now`` (seconds, any monotonic clock), so tests need no
     waiting. A node is gone when nothing was heard from it for ``deadline`` seconds.
+    At most ``max_members`` nodes are tracked; heartbeats of further nodes are ignored
+    (and counted) until some leave, so made-up node ids cannot fill the memory.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, max_members: int = MAX_MESH_MEMBERS) -> None:
+        self.max_members = max_members
         self._members: dict[str, _Member] = {}
+        #: Nodes ignored because the table was full.
+        self.refused = 0
 
     def heard(self, node: str, nick: str, now: float) -> tuple[bool, str | None]:
         """Record that ``node`` is alive as ``nick``; return (new member?, old nick if renamed)."""
         member = self._members.get(node)
         if member is None:
+            if len(self._members) >= self.max_members:
+                self.refused += 1
+                return False, None
             self._members[node] = _Member(nick, now)
             return True, None
         member.last_seen = max(member.last_seen, now)
@@ -271,6 +282,7 @@ __all__ = [
     "DEFAULT_MAX_HOPS",
     "HELLO",
     "MAX_HOPS_LIMIT",
+    "MAX_MESH_MEMBERS",
     "DedupCache",
     "Flood",
     "Heartbeat",

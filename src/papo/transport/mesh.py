@@ -288,8 +288,9 @@ class MeshTransport:
             await discovery.close()
         if self._server is not None:
             self._server.close()
-        for link in [*self._links.values(), *self._pending]:
-            await self._drain_and_close(link)
+        await asyncio.gather(
+            *(self._drain_and_close(link) for link in [*self._links.values(), *self._pending])
+        )
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
@@ -393,6 +394,8 @@ class MeshTransport:
 
     def _dial(self, host: str, port: int, method: str, node: str | None = None) -> None:
         if (host, port) in self._dialing or self._closed:
+            return
+        if len(self._links) + len(self._pending) + len(self._dialing) >= self.config.max_links:
             return
         self._dialing.add((host, port))
         if node is not None:
