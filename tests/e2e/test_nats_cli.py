@@ -54,3 +54,25 @@ def test_papo_nats_users_on_two_nodes_chat_and_a_late_one_reads_the_history(
     for nick in ("ana", "bia", "caio"):
         with HistoryStore(tmp_path / f"{nick}.sqlite3") as store:
             assert [m.data for m in store.last("sala1", 10)] == ["oi, bia", "oi, ana"], nick
+
+
+def test_papo_chat_with_nats_joins_the_same_room_as_papo_nats(
+    cluster: NatsCluster, run_process
+) -> None:
+    servers = ",".join(cluster.urls("n2"))
+    ana = run_process([*PAPO, "chat", "ana", "--nats", servers, "--plain"])
+    ana.wait_for("NATS", WAIT)
+    bia = run_process([*PAPO, "nats", "bia", "--server", servers, "--plain", "--no-history"])
+    bia.wait_for("NATS", WAIT)
+    bia.write("oi, ana\n")
+    ana.wait_for("bia: oi, ana", WAIT)
+    for process in (ana, bia):
+        process.write("sair\n")
+        assert process.wait(WAIT) == 0
+
+
+@pytest.mark.parametrize("other", [["--server", "127.0.0.1"], ["--p2p"], ["--senha", "x"]])
+def test_papo_chat_refuses_nats_with_another_mode_in_one_line(run_process, other) -> None:
+    chat = run_process([*PAPO, "chat", "ana", "--nats", "nats://127.0.0.1:4222", *other])
+    assert chat.wait(WAIT) == 2
+    assert len(chat.stderr_now().strip().splitlines()) == 1

@@ -69,6 +69,14 @@ def build_transport(args: argparse.Namespace, nick: str) -> ChatTransport:
         raise ConfigError("chat_modes_conflict")
     if passphrase_given(args) and (getattr(args, "server", None) or getattr(args, "p2p", False)):
         raise ConfigError("passphrase_multicast_only")
+    if getattr(args, "nats", None):
+        if getattr(args, "server", None) or getattr(args, "p2p", False):
+            raise ConfigError("chat_modes_conflict")
+        if passphrase_given(args):
+            raise ConfigError("passphrase_multicast_only")
+        from papo.cli.nats import build_nats_transport
+
+        return build_nats_transport(args, nick)
     if getattr(args, "server", None):
         host, port = parse_server(args.server)
         try:
@@ -128,6 +136,16 @@ def register(subparsers: argparse._SubParsersAction, lang: str) -> None:  # type
             f"entra na sala de um servidor TCP papo (porta padrão {DEFAULT_SERVER_PORT})"
             if pt
             else f"join the room of a papo TCP server (default port {DEFAULT_SERVER_PORT})"
+        ),
+    )
+    chat.add_argument(
+        "--nats",
+        action="append",
+        metavar="URL",
+        help=(
+            "entra na sala de um cluster NATS, ex. nats://host:4222 (vírgulas separam nós)"
+            if pt
+            else "join the room on a NATS cluster, e.g. nats://host:4222 (commas separate nodes)"
         ),
     )
     output = chat.add_mutually_exclusive_group()
