@@ -241,3 +241,24 @@ async def test_close_is_safe_twice_and_ends_events() -> None:
     await node.stop()
     await node.transport.close()
     assert node._task is not None and node._task.done()
+
+
+@run_async
+async def test_hop_budget_stops_a_message_after_that_many_relays() -> None:
+    # ana - bia - caio - davi in a line, with one relay allowed: davi never hears ana.
+    started: list[Node] = []
+    try:
+        for nick in ("ana", "bia", "caio", "davi"):
+            peers = (started[-1].transport,) if started else ()
+            node = Node(nick, peers, max_hops=1)
+            started.append(await node.start())
+        ana, _bia, caio, davi = started
+        await until(lambda: [len(n.transport.links()) for n in started] == [1, 2, 2, 1])
+        await ana.say("longe")
+        await until(lambda: ("ana", "longe") in caio.said())
+        await davi.say("marco")  # sent after ana's: once caio has it, davi had its chance
+        await until(lambda: ("davi", "marco") in caio.said())
+        assert ("ana", "longe") not in davi.said()
+    finally:
+        for node in started:
+            await node.stop()
