@@ -262,3 +262,24 @@ async def test_hop_budget_stops_a_message_after_that_many_relays() -> None:
     finally:
         for node in started:
             await node.stop()
+
+
+@run_async
+async def test_unreachable_peer_is_reported_once_while_redials_go_on() -> None:
+    from conftest import free_tcp_port
+
+    port = free_tcp_port()  # nobody listens there
+    node = Node("ana")
+    node.transport = MeshTransport(
+        "ana", MeshConfig(listen_host="127.0.0.1", bootstrap=(("127.0.0.1", port),), **FAST)
+    )
+    await node.start()
+    try:
+        await asyncio.sleep(1.0)  # five redial intervals
+        failures = [
+            e for e in node.events if isinstance(e, StatusChanged) and e.code == "mesh_dial_failed"
+        ]
+        assert len(failures) == 1
+        assert failures[0].details["peer"] == f"127.0.0.1:{port}"
+    finally:
+        await node.stop()

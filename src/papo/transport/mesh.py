@@ -216,6 +216,7 @@ class MeshTransport:
         self._dialing: set[tuple[str, int]] = set()
         self._dialing_nodes: set[str] = set()
         self._waiting: dict[str, float] = {}
+        self._unreachable: set[tuple[str, int]] = set()
         self._bootstrap_nodes: dict[tuple[str, int], str] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._server: asyncio.Server | None = None
@@ -416,7 +417,9 @@ class MeshTransport:
                 asyncio.open_connection(host, port), self.config.connect_timeout
             )
         except (OSError, TimeoutError) as exc:
-            if method == "peer":
+            if method == "peer" and (host, port) not in self._unreachable:
+                # Said once per address; redials go on quietly until one succeeds.
+                self._unreachable.add((host, port))
                 reason = getattr(exc, "strerror", None) or type(exc).__name__
                 self._emit(
                     StatusChanged(
@@ -424,6 +427,7 @@ class MeshTransport:
                     )
                 )
             return
+        self._unreachable.discard((host, port))
         link = _Link(reader, writer, _format(host, port), True, method, dialed=(host, port))
         await self._serve(link)
 
@@ -568,7 +572,12 @@ class MeshTransport:
         if onward is not None:
             self._broadcast(onward, exclude=link)
         if isinstance(frame, Heartbeat):
-            self._heard(frame.node, frame.nick)
+            try:
+                nick = validate_nick(frame.nick, self._limits.max_nick_chars)
+            except ConfigError:
+                self._drop(DecodeError("decode_bad_value", field="user"), link.address)
+                return
+            self._heard(frame.node, nick)
         else:
             self._deliver(frame.message, link.address)
 
