@@ -50,19 +50,20 @@ async def serve(config: RoomServerConfig, lang: str, out: TextIO) -> int:
             out.flush()
 
     server = RoomServer(config, log=show)
-    await server.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     signals = (signal.SIGINT, signal.SIGTERM)
-    for number in signals:
+    for number in signals:  # before the ready line, so a signal right after it is ours
         loop.add_signal_handler(number, stop.set)
     try:
+        await server.start()
         await stop.wait()
+        await server.close()
+        show(Log("room_log_stopped"))
     finally:
         for number in signals:
             loop.remove_signal_handler(number)
         await server.close()
-        show(Log("room_log_stopped"))
     return 0
 
 
