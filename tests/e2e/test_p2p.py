@@ -264,17 +264,27 @@ def test_partition_shows_leaves_then_rejoins_without_duplicates(lab: Lab, run_pr
     ana_peer, bia_peer, caio_peer = peers
     for peer in peers:
         peer.wait_roster("ana", "bia", "caio")
+    caio_peer.say("antes")
+    ana_peer.wait_text("caio", "antes")
 
     lab.set_link(cable, up=False)
     for peer in (ana_peer, bia_peer):
         peer.wait_roster("ana", "bia")
     caio_peer.wait_roster("caio")
+    caio_peer.say("perdida")  # nobody can hear it
 
     lab.set_link(cable, up=True)
     for peer in peers:
         peer.wait_roster("ana", "bia", "caio")
     joins = [r["user"] for r in ana_peer.records() if r.get("type") == "join"]
     assert joins.count("caio") == 2 and joins.count("bia") == 1, joins
+    caio_peer.say("depois")
+    for peer in (ana_peer, bia_peer):
+        peer.wait_text("caio", "depois")
+        # The gap in caio's numbering is reported, not lost silently.
+        lost = peer.wait_record(lambda r: r.get("event") == "lost")
+        assert (lost["user"], lost["count"]) == ("caio", 1)
+        assert peer.count("caio", "perdida") == 0
     chat_round(peers)
 
 

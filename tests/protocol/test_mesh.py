@@ -17,6 +17,7 @@ from papo.protocol.mesh import (
     MAX_MESH_MEMBERS,
     DedupCache,
     Flood,
+    GapTracker,
     Heartbeat,
     Hello,
     Presence,
@@ -151,3 +152,36 @@ def test_presence_is_bounded_and_counts_the_nodes_it_refuses() -> None:
 
 def test_default_presence_bound_is_named() -> None:
     assert Presence().max_members == MAX_MESH_MEMBERS
+
+
+def test_gap_becomes_a_loss_only_when_still_open_after_the_wait() -> None:
+    gaps = GapTracker()
+    gaps.seen("n1", "ana", 1, now=0.0)
+    gaps.seen("n1", "ana", 4, now=1.0)  # 2 and 3 not here yet
+    gaps.seen("n1", "ana", 2, now=1.5)  # 2 took a longer path
+    assert gaps.overdue(now=2.0, wait=5.0) == []
+    assert gaps.overdue(now=6.5, wait=5.0) == [("ana", 1)]
+    assert gaps.overdue(now=60.0, wait=5.0) == []  # told once
+
+
+def test_reordered_copies_are_no_loss() -> None:
+    gaps = GapTracker()
+    for seq in (1, 3, 2, 5, 4):
+        gaps.seen("n1", "ana", seq, now=0.0)
+    assert gaps.overdue(now=100.0, wait=1.0) == []
+
+
+def test_gap_wider_than_the_bound_is_counted_lost_at_once() -> None:
+    gaps = GapTracker(max_missing=10)
+    gaps.seen("n1", "ana", 1, now=0.0)
+    gaps.seen("n1", "ana", 100, now=0.0)
+    assert gaps.overdue(now=0.0, wait=5.0) == [("ana", 98)]
+
+
+def test_gap_tracker_forgets_the_oldest_origin_beyond_its_bound() -> None:
+    gaps = GapTracker(max_nodes=2)
+    gaps.seen("n1", "ana", 1, now=0.0)
+    gaps.seen("n2", "bia", 1, now=0.0)
+    gaps.seen("n3", "caio", 1, now=0.0)
+    gaps.seen("n1", "ana", 5, now=0.0)  # n1 was forgotten: this is a new baseline
+    assert gaps.overdue(now=100.0, wait=1.0) == []

@@ -35,6 +35,7 @@ from papo.protocol.mesh import (
     DEFAULT_MAX_HOPS,
     DedupCache,
     Flood,
+    GapTracker,
     Heartbeat,
     Hello,
     MeshFrame,
@@ -49,6 +50,7 @@ from papo.protocol.text import clean_input, validate_nick
 from papo.transport.base import (
     Delivered,
     Dropped,
+    MessagesLost,
     NickChanged,
     RosterChanged,
     StatusChanged,
@@ -211,6 +213,7 @@ class MeshTransport:
         self._queue: asyncio.Queue[object] = asyncio.Queue(max_queue)
         self._dedup = DedupCache(self.config.dedup_size)
         self._presence = Presence()
+        self._gaps = GapTracker()
         self._links: dict[str, _Link] = {}
         self._pending: set[_Link] = set()
         self._dialing: set[tuple[str, int]] = set()
@@ -571,6 +574,10 @@ class MeshTransport:
         onward = relayed(frame)
         if onward is not None:
             self._broadcast(onward, exclude=link)
+        if isinstance(frame, Flood) and frame.message.seq is not None:
+            self._gaps.seen(
+                frame.message.node or "", frame.message.user, frame.message.seq, self._clock()
+            )
         if isinstance(frame, Heartbeat):
             try:
                 nick = validate_nick(frame.nick, self._limits.max_nick_chars)
@@ -646,6 +653,8 @@ class MeshTransport:
                 Delivered(ChatMessage(user=nick, data="", type=MessageType.LEAVE, node=node))
             )
             self._publish_roster()
+        for nick, count in self._gaps.overdue(now, deadline):
+            self._emit(MessagesLost(nick, count))
         for link in list(self._links.values()):
             if now - link.last_heard > deadline:
                 link.writer.transport.abort()  # silent: the network between is cut
