@@ -59,6 +59,7 @@ class MdnsDiscovery:
     async def start(self, announce: Beacon, found: Found) -> None:
         """Register the service and start browsing; raise ConfigError/NetworkError."""
         require_zeroconf()
+        from zeroconf import Error as ZeroconfError
         from zeroconf import IPVersion
         from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
 
@@ -84,7 +85,7 @@ class MdnsDiscovery:
             self._browser = AsyncServiceBrowser(
                 self._zeroconf.zeroconf, [SERVICE_TYPE], handlers=[self._on_change]
             )
-        except (OSError, ValueError) as exc:  # zeroconf's own errors derive from these too
+        except (OSError, ValueError, ZeroconfError) as exc:
             await self.close()
             raise NetworkError("mdns_failed", reason=str(exc)[:120]) from None
 
