@@ -201,3 +201,19 @@ def test_connect_to_no_server_says_so_in_one_line(run_process):
     assert client.wait(timeout=10) == 1
     error = client.stderr_now().strip()
     assert "\n" not in error and f"127.0.0.1:{port}" in error and "papo serve" in error
+
+
+def test_addresses_parse_with_default_port_and_ipv6_brackets():
+    import pytest
+
+    from papo.cli.room import parse_address
+    from papo.errors import ConfigError
+    from papo.protocol.room import DEFAULT_ROOM_PORT
+
+    assert parse_address("example.lan") == ("example.lan", DEFAULT_ROOM_PORT)
+    assert parse_address("10.0.0.2:6000") == ("10.0.0.2", 6000)
+    assert parse_address("[::1]:6000") == ("::1", 6000)
+    assert parse_address("[fe80::1]") == ("fe80::1", DEFAULT_ROOM_PORT)
+    for bad in ("", ":80", "host:port", "[::1", "[::1]x", "host:0", "host:70000"):
+        with pytest.raises(ConfigError):
+            parse_address(bad)

@@ -333,3 +333,41 @@ def test_client_pings_a_silent_server_and_reconnects_when_it_never_answers() -> 
         server.close()
 
     run(body())
+
+
+def test_after_the_user_leaves_the_servers_close_ends_events_without_reconnecting() -> None:
+    async def body() -> None:
+        async with serving() as server:
+            client = TcpRoomClient("127.0.0.1", server.port, "ana", config=FAST)
+            await client.open()
+            events = Events(client)
+            await client.send(ChatMessage(user="ana", data="saiu", type=MessageType.LEAVE))
+            await events.ended()
+            assert not any(status("reconnecting")(e) for e in events.seen)
+            await client.close()
+
+    run(body())
+
+
+def test_rejoin_takes_the_suggested_nick_when_someone_took_ours_meanwhile() -> None:
+    async def body() -> None:
+        first = RoomServer(RoomServerConfig(host="127.0.0.1", port=0))
+        await first.start()
+        port = first.port
+        config = RoomClientConfig(reconnect_initial=0.5, jitter=lambda d: d)
+        client = TcpRoomClient("127.0.0.1", port, "ana", config=config)
+        await client.open()
+        events = Events(client)
+        await first.close()
+        await events.until(status("reconnecting"))
+        async with serving(RoomServerConfig(host="127.0.0.1", port=port)) as second:
+            usurper = await RawClient.connect(port)
+            await usurper.join("ana")
+            renamed = await events.until(lambda e: isinstance(e, NickChanged), timeout=5)
+            assert renamed.nick == "ana2"
+            await events.until(status("connected"))
+            assert second.room.nicks == ("ana", "ana2")
+            assert client.nick == "ana2"
+            await client.close()
+
+    run(body())

@@ -9,7 +9,7 @@ from papo.protocol.room import DEFAULT_ROOM_PORT
 from papo.protocol.text import terminal_safe, validate_nick
 
 #: Where ``papo serve`` listens unless told otherwise: this machine only. Use
-#: ``--host 0.0.0.0`` (or ``::`` for IPv6 too) to open the room to the local network.
+#: ``--host 0.0.0.0`` (IPv4), ``::`` (IPv6) or ``'*'`` (both) to open it to the network.
 DEFAULT_HOST = "127.0.0.1"
 
 
@@ -67,10 +67,10 @@ def register(subparsers: argparse._SubParsersAction, lang: str) -> None:  # type
         default=DEFAULT_HOST,
         help=(
             "endereço onde ouvir (padrão: %(default)s = só esta máquina; "
-            "0.0.0.0 ou :: abre para a rede)"
+            "0.0.0.0 abre para a rede em IPv4, :: em IPv6, '*' nos dois)"
             if pt
             else "address to listen on (default: %(default)s = this machine only; "
-            "0.0.0.0 or :: opens it to the network)"
+            "0.0.0.0 opens it to the network over IPv4, :: over IPv6, '*' over both)"
         ),
     )
     serve.add_argument(
