@@ -10,6 +10,7 @@ import argparse
 
 from papo.errors import ConfigError
 from papo.protocol.text import validate_nick
+from papo.transport.base import ChatTransport
 from papo.transport.mesh import HEARTBEAT_INTERVAL, PEER_DEADLINE, MeshConfig, parse_peer
 
 
@@ -108,16 +109,16 @@ def add_p2p_options(parser: argparse.ArgumentParser, lang: str) -> None:
     )
 
 
-def build_mesh_transport(args: argparse.Namespace, nick: str):  # type: ignore[no-untyped-def]
+def build_mesh_transport(args: argparse.Namespace, nick: str) -> ChatTransport:
     """The :class:`~papo.transport.mesh.MeshTransport` the parsed options describe."""
-    from papo.transport.mesh import MeshTransport
+    from papo.transport.mesh import Discovery, MeshTransport
 
     interface = getattr(args, "interface", None)
     if interface:
         from papo.discovery.interfaces import beacon_interfaces
 
         beacon_interfaces(interface)  # a mistyped --interface is a one-line error now
-    discoveries: list[object] = []
+    discoveries: list[Discovery] = []
     if not getattr(args, "no_beacon", False):
         from papo.discovery.beacon import BeaconDiscovery
 
@@ -135,7 +136,7 @@ def build_mesh_transport(args: argparse.Namespace, nick: str):  # type: ignore[n
         heartbeat_interval=args.heartbeat,
         peer_deadline=args.peer_timeout,
     ).validated()
-    return MeshTransport(nick, config, discoveries=discoveries)  # type: ignore[arg-type]
+    return MeshTransport(nick, config, discoveries=discoveries)
 
 
 def _run(args: argparse.Namespace) -> int:
