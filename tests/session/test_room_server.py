@@ -268,3 +268,28 @@ def test_shutdown_tells_every_connection_and_closes_them() -> None:
         assert sent_to(actions, conn)[0].type == "shutdown"
         assert Close(conn, "room_server_shutdown") in actions
     assert room.nicks == ()
+
+
+def test_every_code_the_room_uses_has_a_text_in_both_languages() -> None:
+    import re
+    from pathlib import Path
+
+    from papo.i18n import CATALOG
+
+    src = Path(__file__).resolve().parents[2] / "src" / "papo"
+    files = [
+        "protocol/room.py",
+        "protocol/framing.py",
+        "session/room_server.py",
+        "transport/tcp_server.py",
+        "transport/tcp_client.py",
+        "ui/server.py",
+        "cli/room.py",
+    ]
+    text = "".join((src / name).read_text(encoding="utf-8") for name in files)
+    codes = set(re.findall(r'"((?:room|frame)_[a-z_]+|connected|reconnecting|disconnected)"', text))
+    codes -= {"frame_line"}  # a function name, not a text
+    assert len(codes) > 30
+    missing = sorted(code for code in codes if code not in CATALOG)
+    assert missing == []
+    assert all(CATALOG[code][0] and CATALOG[code][1] for code in codes)

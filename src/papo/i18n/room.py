@@ -50,7 +50,7 @@ CATALOG: dict[str, tuple[str, str]] = {
         "too many invalid lines: connection closed",
     ),
     "room_full": ("a sala está cheia", "the room is full"),
-    "room_quit": ("saiu", "left"),
+    "room_quit": ("pediu para sair", "quit"),
     "room_connection_lost": ("conexão perdida", "connection lost"),
     "room_idle_timeout": (
         "sem resposta ao ping de keep-alive: conexão encerrada",
