@@ -123,14 +123,20 @@ def lan(lab: Lab, labels: list[str], subnet: str = "10.77.0") -> list[Host]:
     return hosts
 
 
-def chat_round(peers: list[Peer]) -> None:
-    """Everyone says one line; everyone else shows it; then all quit, each line shown once."""
+def exchange(peers: list[Peer]) -> None:
+    """Everyone says one line; wait until everyone else shows it."""
     for peer in peers:
         peer.say(f"oi de {peer.nick}")
     for peer in peers:
         for other in peers:
             if other is not peer:
                 peer.wait_text(other.nick, f"oi de {other.nick}")
+
+
+def chat_round(peers: list[Peer], *, exchanged: bool = False) -> None:
+    """Everyone says one line; everyone else shows it; then all quit, each line shown once."""
+    if not exchanged:
+        exchange(peers)
     for peer in peers:
         peer.quit()
     for peer in peers:
@@ -297,3 +303,36 @@ def test_papo_chat_p2p_joins_the_same_mesh_as_papo_peer(lab: Lab, run_process) -
     for peer in peers:
         peer.wait_roster("ana", "bia")
     chat_round(peers)
+
+
+def test_peer_found_by_beacon_mdns_and_peer_at_once_is_linked_and_listed_once(
+    lab: Lab, run_process
+) -> None:
+    pytest.importorskip("zeroconf")
+    ana, bia, caio = lan(lab, ["ana", "bia", "caio"], "10.85.0")
+    bia_peer = Peer(run_process, bia, "bia", "--mdns", "--port", "40200")
+    caio_peer = Peer(run_process, caio, "caio", "--mdns", "--port", "40300")
+    ana_peer = Peer(
+        run_process,
+        ana,
+        "ana",
+        "--mdns",
+        "--peer",
+        f"{bia.address}:40200",
+        "--peer",
+        f"{caio.address}:40300",
+    )
+    peers = [ana_peer, bia_peer, caio_peer]
+    for peer in peers:
+        peer.wait_roster("ana", "bia", "caio", timeout=30)
+    exchange(peers)  # a few heartbeats later: any duplicate link has shown up by now
+    for peer in peers:
+        net: dict[str, int] = {}
+        for code, step in (("mesh_peer_linked", 1), ("mesh_peer_unlinked", -1)):
+            for status in peer.status(code):
+                net[status["details"]["nick"]] = net.get(status["details"]["nick"], 0) + step
+        assert sorted(nick for nick, count in net.items() if count) == sorted(
+            other.nick for other in peers if other is not peer
+        ), net
+        assert set(net.values()) <= {0, 1}, net
+    chat_round(peers, exchanged=True)
