@@ -7,6 +7,7 @@ import signal
 import socket
 import time
 
+import pytest
 from conftest import PAPO, free_tcp_port
 
 from papo.protocol.framing import LineFramer
@@ -204,8 +205,6 @@ def test_connect_to_no_server_says_so_in_one_line(run_process):
 
 
 def test_addresses_parse_with_default_port_and_ipv6_brackets():
-    import pytest
-
     from papo.cli.room import parse_address
     from papo.errors import ConfigError
     from papo.protocol.room import DEFAULT_ROOM_PORT
@@ -217,3 +216,18 @@ def test_addresses_parse_with_default_port_and_ipv6_brackets():
     for bad in ("", ":80", "host:port", "[::1", "[::1]x", "host:0", "host:70000"):
         with pytest.raises(ConfigError):
             parse_address(bad)
+
+
+@pytest.mark.netns  # listens on every interface: only inside the private namespace
+def test_serve_on_every_address_takes_ipv4_and_ipv6_clients(run_process):
+    port = free_tcp_port()
+    server = run_process([*PAPO, "serve", "--host", "*", "--port", str(port)])
+    ready = server.wait_for("listening on")
+    assert f"0.0.0.0:{port}" in ready and f"[::]:{port}" in ready
+    four = Sock(port)
+    four.send(join_line("four"))
+    four.until("welcome")
+    six = socket.create_connection(("::1", port), timeout=5)
+    six.sendall(join_line("six"))
+    assert four.until("join")["user"] == "six"
+    six.close()
