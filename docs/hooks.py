@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import functools
 import os
 import re
 import sys
@@ -398,10 +399,25 @@ def _module_name(path: Path) -> str:
     return ".".join(parts)
 
 
+@functools.cache
+def _translations() -> dict[str, tuple[str, str]]:
+    """``docs/constants_pt.tsv``: key -> (the English comment translated, Portuguese)."""
+    table = {}
+    path = Path(__file__).with_name("constants_pt.tsv")
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            key, english, portuguese = line.split("\t")
+            table[key] = (english, portuguese)
+    return table
+
+
 def _constant_text(module: str, name: str, comment: str, lang: str) -> str:
     key = f"{module}:{name}"
+    translated = _translations().get(key)
     if lang == "pt" and PT_DOCS.get(key):
         text = PT_DOCS[key]
+    elif lang == "pt" and translated and translated[0] == comment:
+        text = translated[1]
     else:
         text = comment or EN_DOCS.get(key, "")
         if lang == "pt" and text:
