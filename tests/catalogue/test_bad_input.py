@@ -71,8 +71,10 @@ class HandoutReceiver:
     def __init__(self) -> None:
         self.port = free_udp_port()
         self.process: Process | None = None
+        # The hostile peer and the good user are different sources (as on a real LAN),
+        # so the per-source rate limit that stops a flood never silences the good user.
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
-        self.sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, struct.pack("b", 1))
+        self.good_sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
 
     def start(self) -> None:
         self.process = Process([*PAPO, "receive", "cid", "--port", str(self.port)])
@@ -93,7 +95,8 @@ class HandoutReceiver:
         assert time.monotonic() - start <= FLOOD_SECONDS, "sending took too long"
 
     def send_good(self, text: str) -> None:
-        self.sock.sendto(json.dumps({"user": "ana", "data": text}).encode(), (GROUP, self.port))
+        payload = json.dumps({"user": "ana", "data": text}).encode()
+        self.good_sock.sendto(payload, (GROUP, self.port))
 
     def shown_until(self, needle: str, timeout: float) -> list[str]:
         """The lines shown since the last call, up to the one containing ``needle``."""
@@ -113,6 +116,7 @@ class HandoutReceiver:
         stderr = self.process.popen.stderr.read()
         self.process.stop()
         self.sock.close()
+        self.good_sock.close()
         return stderr
 
 

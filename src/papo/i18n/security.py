@@ -28,6 +28,16 @@ CATALOG: dict[str, tuple[str, str]] = {
         "contador de mensagens esgotado: reinicie o programa",
         "message counter exhausted: restart the program",
     ),
+    # per-source rate limit of serverless receivers
+    "rate_limited": (
+        "rápido demais (mais de {rate} por segundo): o que ele enviar será ignorado até "
+        "ele desacelerar",
+        "too fast (over {rate} per second): what it sends is dropped until it slows down",
+    ),
+    "rate_limit_ended": (
+        "desacelerou; {count} datagrama(s) dele foram ignorados enquanto enviava rápido demais",
+        "slowed down; {count} of its datagram(s) were dropped while it sent too fast",
+    ),
     # passphrase mode: why a datagram was dropped ({count} = how many so far)
     "sealed_not_sealed": (
         "não cifrado (enviado sem senha?); ignorados até agora: {count}",

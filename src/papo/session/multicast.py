@@ -16,6 +16,7 @@ from papo.errors import DecodeError
 from papo.protocol.codec import decode, encode, split_text
 from papo.protocol.limits import DEFAULT_LIMITS, Limits
 from papo.protocol.message import PROTOCOL_VERSION, ChatMessage
+from papo.protocol.ratelimit import SourceRateLimiter
 from papo.protocol.sealed import Sealer
 from papo.protocol.text import clean_input, validate_nick
 
@@ -154,15 +155,32 @@ class ReceiverSession:
         quit_word: str = QUIT_WORD,
         limits: Limits = DEFAULT_LIMITS,
         seal: Sealer | None = None,
+        rate_limit: SourceRateLimiter | None = None,
+        clock: Clock = time.monotonic,
     ) -> None:
         self._quit_word = quit_word
         self._limits = limits
         self._seal = seal
+        self._rate_limit = rate_limit if rate_limit is not None else SourceRateLimiter()
+        self._clock = clock
         self._sequences = SequenceTracker()
         self.rejected = 0
 
     def receive(self, payload: bytes, source: str) -> list[Event]:
         """Turn one datagram into events (a message, a rejection, losses, the end)."""
+        decision = self._rate_limit.check(source, self._clock())
+        if not decision.allowed:
+            self.rejected += 1
+            if decision.started:  # said once per episode, not once per datagram
+                rate = round(self._rate_limit.rate)
+                return [Rejected(DecodeError("rate_limited", rate=rate), source)]
+            return []
+        if decision.ended:
+            notice = Rejected(DecodeError("rate_limit_ended", count=decision.dropped), source)
+            return [notice, *self._receive_allowed(payload, source)]
+        return self._receive_allowed(payload, source)
+
+    def _receive_allowed(self, payload: bytes, source: str) -> list[Event]:
         if self._seal is not None:
             opened = self._seal.open(payload, source)
             if isinstance(opened, DecodeError):

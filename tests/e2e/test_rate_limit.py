@@ -1,0 +1,66 @@
+"""A flooding program cannot bury the others: the receiver's per-source rate limit."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+
+import pytest
+from conftest import PAPO, free_udp_port
+
+from papo.protocol.ratelimit import SOURCE_BURST
+
+pytestmark = pytest.mark.netns
+
+GROUP = "224.3.29.71"
+FLOOD = 10_000
+FLOOD_RATE = 10_000  # datagrams per second
+
+
+def test_flood_from_one_source_is_cut_to_two_lines_and_others_still_get_through(
+    run_process,
+) -> None:
+    port = free_udp_port()
+    cid = run_process([*PAPO, "receive", "cid", "--port", str(port)])
+    cid.wait_for("waiting for messages")
+    spammer = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    ana = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        start = time.monotonic()
+        for index in range(FLOOD):  # 10 000 a second, paced in batches of 100
+            spammer.sendto(json.dumps({"user": "spam", "data": str(index)}).encode(), (GROUP, port))
+            if index == FLOOD // 2:
+                ana.sendto(b'{"user": "ana", "data": "in the middle of the flood"}', (GROUP, port))
+            if index % 100 == 99:
+                ahead = start + (index + 1) / FLOOD_RATE - time.monotonic()
+                if ahead > 0:
+                    time.sleep(ahead)
+        assert time.monotonic() - start < 2
+        cid.wait_for("ana: in the middle of the flood")
+        ended = _send_calmly_until_heard(cid, spammer, port)
+    finally:
+        spammer.close()
+        ana.close()
+    notices = [line for line in cid.lines if "too fast (over 50 per second)" in line]
+    assert len(notices) == 1, "the throttling is announced once"
+    shown = [line for line in cid.lines if "spam: " in line]
+    # The burst, plus what trickles in while the receiver is descheduled on a busy machine.
+    assert len(shown) < 2 * SOURCE_BURST, "the flood is cut after its burst"
+    dropped = int(ended.split("slowed down; ")[1].split()[0])
+    assert dropped > 0
+    assert len(cid.lines) < 2 * SOURCE_BURST + 10, "10 000 datagrams cost a few hundred lines"
+
+
+def _send_calmly_until_heard(cid, spammer: socket.socket, port: int) -> str:
+    """The spammer sends 4 datagrams a second, far under the rate, until it is heard
+    again (after THROTTLE_RESUME_SECONDS); return the "slowed down" line."""
+    deadline = time.monotonic() + 10
+    while True:
+        spammer.sendto(b'{"user": "spam", "data": "calm again"}', (GROUP, port))
+        try:
+            ended = cid.wait_for("slowed down", timeout=0.25)
+            cid.wait_for("spam: calm again")
+            return ended
+        except AssertionError:
+            assert time.monotonic() < deadline, "the calmed-down source was never heard"
