@@ -20,6 +20,7 @@ from pathlib import Path
 
 from papo.errors import ConfigError, PapoError
 from papo.protocol.codec import decode, encode
+from papo.protocol.history import identity
 from papo.protocol.message import ChatMessage
 
 #: Messages kept per room; older ones are deleted when a write goes past it.
@@ -59,10 +60,9 @@ def default_history_path(environ: Mapping[str, str] | None = None) -> Path:
 
 def message_key(message: ChatMessage) -> str:
     """The identity of a message across nodes: ``id``, else ``node:seq``, else a hash."""
-    if message.id:
-        return f"id:{message.id}"
-    if message.node is not None and message.seq is not None:
-        return f"ns:{message.node}:{message.seq}"
+    key = identity(message)
+    if key is not None:
+        return key
     digest = hashlib.sha256(encode(message) + repr(message.ts).encode()).hexdigest()
     return f"h:{digest[:32]}"
 
