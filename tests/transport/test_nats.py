@@ -215,3 +215,36 @@ def test_shipped_cluster_configs_are_valid_and_describe_three_jetstream_nodes() 
             [binary, "-c", str(config), "-t"], capture_output=True, text=True, timeout=10
         )
         assert result.returncode == 0, result.stderr
+
+
+def test_a_server_without_jetstream_is_refused_in_one_line(tmp_path: Path) -> None:
+    import subprocess
+
+    from conftest import free_tcp_port
+
+    port = free_tcp_port()
+    server = subprocess.Popen(
+        [require_nats_server(), "-a", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        transport = NatsTransport([f"nats://127.0.0.1:{port}"], "ana", connect_seconds=5)
+
+        async def attempt() -> None:
+            deadline = asyncio.get_running_loop().time() + WAIT
+            while True:  # the server may still be starting: retry the connection only
+                try:
+                    await transport.open()
+                    return
+                except NetworkError:
+                    if asyncio.get_running_loop().time() > deadline:
+                        raise
+                    await asyncio.sleep(0.05)
+
+        with pytest.raises(ConfigError) as info:
+            asyncio.run(asyncio.wait_for(attempt(), WAIT))
+        assert info.value.code == "nats_no_jetstream"
+    finally:
+        server.kill()
+        server.wait(10)

@@ -240,6 +240,13 @@ async def ensure_stream(client: Any, room: str, replicas: int = STREAM_REPLICAS)
             pass
         except nats.errors.NoRespondersError:
             raise ConfigError("nats_no_jetstream", server=_server_of(client)) from None
+        except nats.js.errors.ServiceUnavailableError as exc:
+            if exc.err_code is None:  # "no responders": this server runs without JetStream
+                raise ConfigError("nats_no_jetstream", server=_server_of(client)) from None
+            if time.monotonic() > deadline:
+                raise NetworkError("nats_stream_failed", room=room, reason=str(exc)) from None
+            await asyncio.sleep(0.2)
+            continue
         except (nats.errors.Error, TimeoutError) as exc:
             if time.monotonic() > deadline:
                 raise NetworkError("nats_stream_failed", room=room, reason=str(exc)) from None
