@@ -336,3 +336,20 @@ def test_peer_found_by_beacon_mdns_and_peer_at_once_is_linked_and_listed_once(
         ), net
         assert set(net.values()) <= {0, 1}, net
     chat_round(peers, exchanged=True)
+
+
+def test_network_card_plugged_in_after_start_is_used_for_discovery(lab: Lab, run_process) -> None:
+    first, second = lab.bridge(), lab.bridge()
+    hugo, ana, bia = lab.host("hugo"), lab.host("ana"), lab.host("bia")
+    lab.attach(hugo, first, "10.86.1.9/24")
+    lab.attach(ana, first, "10.86.1.1/24")
+    lab.attach(bia, second, "10.86.2.2/24")
+    peers = [Peer(run_process, host, host.label) for host in (hugo, ana, bia)]
+    hugo_peer, _ana_peer, bia_peer = peers
+    hugo_peer.wait_roster("ana", "hugo")
+    bia_peer.wait_roster("bia")
+
+    lab.attach(hugo, second, "10.86.2.9/24")  # hugo joins bia's network too
+    for peer in peers:
+        peer.wait_roster("ana", "bia", "hugo")
+    chat_round(peers)

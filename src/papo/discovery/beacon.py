@@ -20,7 +20,7 @@ import struct
 import time
 from collections.abc import Callable
 
-from papo.discovery.interfaces import Interface, beacon_interfaces
+from papo.discovery.interfaces import Interface, beacon_interfaces, list_interfaces
 from papo.errors import ConfigError, NetworkError
 from papo.protocol.beacon import (
     MAX_BEACON_BYTES,
@@ -73,8 +73,10 @@ class BeaconDiscovery:
         ttl: int = BEACON_TTL,
         interval: float = BEACON_INTERVAL,
         clock: Callable[[], float] = time.monotonic,
+        list_interfaces: Callable[[], list[Interface]] = list_interfaces,
     ) -> None:
         self.interface_spec = interface
+        self._list_interfaces = list_interfaces
         self.group = group
         self.port = port
         self.ttl = ttl
@@ -96,7 +98,7 @@ class BeaconDiscovery:
 
     async def start(self, announce: Beacon, found: Found) -> None:
         """Join the group on the chosen interfaces and start beaconing; raise on failure."""
-        self.interfaces = beacon_interfaces(self.interface_spec)
+        self.interfaces = beacon_interfaces(self.interface_spec, self._list_interfaces())
         if not self.interfaces:
             raise NetworkError("beacon_no_interface")
         self._payload = encode_beacon(announce)
@@ -140,16 +142,38 @@ class BeaconDiscovery:
             sock.setsockopt(socket.IPPROTO_IP, _IP_PKTINFO, 1)
             sock.bind((self.group, self.port))
             for interface in self.interfaces:
-                request = socket.inet_aton(self.group) + socket.inet_aton(
-                    interface.ipv4 or "0.0.0.0"
+                sock.setsockopt(
+                    socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, self._membership(interface)
                 )
-                request += struct.pack("@i", interface.index)
-                sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, request)
             sock.setblocking(False)
         except OSError as exc:
             sock.close()
             raise _network_error(exc, self.port) from None
         return sock
+
+    def _membership(self, interface: Interface) -> bytes:
+        """``struct ip_mreqn`` for the group on ``interface``."""
+        request = socket.inet_aton(self.group) + socket.inet_aton(interface.ipv4 or "0.0.0.0")
+        return request + struct.pack("@i", interface.index)
+
+    def refresh_interfaces(self) -> None:
+        """Follow the machine's interfaces (a cable plugged in, Wi-Fi joined) when no
+        ``--interface`` was given: join the group on new ones, stop using vanished ones."""
+        if self.interface_spec or self._receiver is None:
+            return
+        try:
+            current = beacon_interfaces(None, self._list_interfaces())
+        except (ConfigError, OSError):
+            return
+        known = {(i.index, i.ipv4) for i in self.interfaces}
+        for interface in current:
+            if (interface.index, interface.ipv4) not in known:
+                with contextlib.suppress(OSError):
+                    self._receiver.setsockopt(
+                        socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, self._membership(interface)
+                    )
+        if current:
+            self.interfaces = current
 
     def _open_sender(self) -> socket.socket:
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
@@ -166,6 +190,7 @@ class BeaconDiscovery:
 
     async def _announce_forever(self) -> None:
         while True:
+            self.refresh_interfaces()
             for interface in self.interfaces:
                 self._send_on(interface)
             await asyncio.sleep(self.interval)
