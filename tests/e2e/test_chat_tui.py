@@ -159,7 +159,9 @@ def test_mention_is_highlighted(tmux: Tmux) -> None:
     tmux.wait_text("b", "you left the room")
 
 
-def test_hostile_message_does_not_change_the_screen_outside_its_own_lines(tmux: Tmux) -> None:
+def test_hostile_message_does_not_change_the_screen_outside_its_own_lines(
+    tmux: Tmux, run_process
+) -> None:
     port = start_pair(tmux)
     tmux.type("a", "antes do ataque", enter=True)
     before = tmux.wait_text("b", "ana: antes do ataque")
@@ -169,7 +171,11 @@ def test_hostile_message_does_not_change_the_screen_outside_its_own_lines(tmux: 
 
     hostile = "\x1b[2J\x1b[H\x1b]0;pwned\x07\x1b[31m\rX\u202eevil\u2066\x9b2J" + "y" * 7_000
     send_raw(json.dumps({"user": "mal\x1b[5m", "data": hostile}).encode(), port)
-    tmux.type("a", "z" * 10_000, enter=True)
+    long_sender = run_process([*PAPO, "chat", "longo", "--port", str(port), "--plain"])
+    long_sender.wait_for("in the room")
+    long_sender.write("z" * 10_000 + "\n")  # one typed line, sent in parts
+    long_sender.close_stdin()
+    assert long_sender.wait() == 0
     tmux.type("a", "depois do ataque", enter=True)
     after = tmux.wait_for(
         "b",
@@ -185,7 +191,7 @@ def test_hostile_message_does_not_change_the_screen_outside_its_own_lines(tmux: 
     (attack,) = [line for line in after if "y" * 100 in line]
     assert re.match(STAMP + re.escape("mal\\x1b[5m: \\x1b[2J\\x1b[H\\x1b]0;pwned\\x07"), attack)
     assert "\\u202eevil\\u2066" in attack and attack.count("y") == 7_000
-    long_parts = [line for line in after if re.match(STAMP + r"ana \[\d+/\d+\]: z", line)]
+    long_parts = [line for line in after if re.match(STAMP + r"longo \[\d+/\d+\]: z", line)]
     assert sum(line.count("z") for line in long_parts) == 10_000
     colored = tmux.screen("b", escapes=True)
     assert not any("\x1b[31m" in line and "ana: depois" in line for line in colored)
