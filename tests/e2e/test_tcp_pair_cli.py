@@ -38,8 +38,10 @@ def video_client(run_process, name: str, port: int):
 
 
 def assert_clean_exit(process, code: int = 0) -> None:
-    assert process.wait() == code
-    assert "Traceback" not in process.stderr_now()
+    returned = process.wait()
+    stderr = process.stderr_now()
+    assert returned == code, (process.args, process.rest(), stderr)
+    assert "Traceback" not in stderr
 
 
 def test_papo_server_and_video_client_alternate_and_fim_from_papo_ends_both(run_process):
@@ -284,3 +286,47 @@ def test_ctrl_c_on_a_moderno_side_ends_the_other(run_process):
     bia.wait_for("ana ended the chat.")
     assert_clean_exit(bia)
     assert_clean_exit(ana)
+
+
+def test_moderno_on_one_side_only_is_explained_in_one_line(run_process):
+    port = free_tcp_port()
+    bia = papo_server(run_process, "bia", port, "--moderno")
+    ana = papo_client(run_process, "ana", port)
+    bia.wait_for("the other side does not use --framed")
+    assert_clean_exit(bia, 1)
+    ana.wait_for("the other side uses --framed")
+    assert_clean_exit(ana, 1)
+
+
+def test_a_line_over_1024_bytes_is_refused_and_the_next_one_is_sent(run_process):
+    port = free_tcp_port()
+    bia = papo_server(run_process, "bia", port)
+    ana = video_client(run_process, "ana", port)
+    bia.wait_for("Connected with ana")
+    ana.write("oi\n")
+    bia.wait_for("ana: oi")
+    bia.write("ç" * 600 + "\ncurta\n")
+    ana.wait_for("bia: curta")
+    ana.write("fim\n")
+    assert bia.wait() == 0
+    assert "message too long (1200 bytes" in bia.stderr_now()
+    assert_clean_exit(ana)
+    assert not any("ç" in line for line in ana.rest())
+
+
+def test_control_characters_from_the_peer_are_shown_escaped(run_process):
+    port = free_tcp_port()
+    bia = papo_server(run_process, "bia", port)
+    with socket.create_connection((HOST, port), timeout=10) as sock:
+        sock.sendall("e\x1b[31mve\u202e".encode())
+        assert sock.recv(1024) == b"bia"
+        bia.wait_for("Connected with e\\x1b[31mve\\u202e")
+        sock.sendall(b"\x1b[2J\x07oi")
+        assert bia.wait_for("oi") == "e\\x1b[31mve\\u202e: \\x1b[2J\\x07oi"
+
+
+def test_ctrl_c_on_a_server_still_waiting_stops_it_cleanly(run_process):
+    bia = papo_server(run_process, "bia", free_tcp_port())
+    bia.popen.send_signal(signal.SIGINT)
+    bia.wait_for("stopped.")
+    assert_clean_exit(bia)

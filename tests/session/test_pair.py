@@ -243,3 +243,22 @@ def test_any_received_bytes_never_break_the_framed_session(chunks) -> None:
     session = FramedPairSession("ana", max_line=300)
     for chunk in chunks:
         session.receive(chunk)
+
+
+def test_a_handout_session_spots_a_framed_peer_instead_of_a_name() -> None:
+    session = HandoutPairSession(Role.SERVER, "bia")
+    (event,) = session.receive(FramedPairSession("ana").hello())
+    assert isinstance(event, PeerDropped) and event.error.code == "pair_peer_is_framed"
+    assert session.ended
+
+
+def test_a_name_that_merely_looks_like_json_is_still_a_name() -> None:
+    session = HandoutPairSession(Role.SERVER, "bia")
+    assert session.receive(b"{ana}") == [PeerNamed("{ana}")]
+
+
+def test_a_framed_session_spots_a_handout_peer_sending_a_bare_name() -> None:
+    session = FramedPairSession("bia")
+    (event,) = session.receive(b"ana")
+    assert isinstance(event, PeerDropped) and event.error.code == "pair_peer_not_framed"
+    assert session.ended

@@ -32,7 +32,16 @@ def _port_option(parser: argparse.ArgumentParser, pt: bool) -> None:
         default=DEFAULT_RECORD_PORT,
         help="porta TCP (padrão: %(default)s)" if pt else "TCP port (default: %(default)s)",
     )
-    parser.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS)
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=argparse.SUPPRESS,
+        help=(
+            "idioma das mensagens (padrão: o do sistema)"
+            if pt
+            else "message language (default: from the locale)"
+        ),
+    )
 
 
 def register(subparsers: argparse._SubParsersAction, lang: str) -> None:  # type: ignore[type-arg]

@@ -59,7 +59,16 @@ def _add_options(parser: argparse.ArgumentParser, pt: bool, server: bool) -> Non
             "(the other side needs --framed too)"
         ),
     )
-    parser.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS)
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=argparse.SUPPRESS,
+        help=(
+            "idioma das mensagens (padrão: o do sistema)"
+            if pt
+            else "message language (default: from the locale)"
+        ),
+    )
 
 
 def register(subparsers: argparse._SubParsersAction, lang: str) -> None:  # type: ignore[type-arg]

@@ -44,6 +44,16 @@ CATALOG: dict[str, tuple[str, str]] = {
         "mensagem longa demais ({size} bytes; o limite do chat é {max}): não enviada, digite outra",
         "message too long ({size} bytes; the chat's limit is {max}): not sent, type another",
     ),
+    "pair_peer_is_framed": (
+        "o outro lado usa --moderno (mandou JSON): rode os dois lados com --moderno, ou nenhum",
+        "the other side uses --framed (it sent JSON): start both sides with --framed, or neither",
+    ),
+    "pair_peer_not_framed": (
+        "o outro lado não usa --moderno (mandou texto simples): rode os dois lados com "
+        "--moderno, ou nenhum",
+        "the other side does not use --framed (it sent plain text): start both sides with "
+        "--framed, or neither",
+    ),
     "pair_dropped": (
         "! mensagem ignorada de {name}: {reason}",
         "! message dropped from {name}: {reason}",

@@ -114,6 +114,12 @@ def peer_name(raw: str) -> str:
     return name or "?"
 
 
+def _is_framed_hello(data: bytes) -> bool:
+    """True when a "name" is really the ``join`` line of a ``--moderno`` peer."""
+    result = decode(data.strip())
+    return isinstance(result, ChatMessage) and not result.plain and result.type == MessageType.JOIN
+
+
 class HandoutPairSession:
     """The video programs' 1:1 chat: names first, then strict alternation, unframed.
 
@@ -156,6 +162,9 @@ class HandoutPairSession:
             return [PeerVanished(self.peer)]
         text = data.decode("utf-8", "replace")
         if self.phase == Phase.NAMES:
+            if _is_framed_hello(data):
+                self.phase = Phase.ENDED
+                return [PeerDropped(self.peer, DecodeError("pair_peer_is_framed"))]
             self.peer = peer_name(text)
             self.phase = Phase.CHAT
             if self.role == Role.SERVER:
@@ -255,6 +264,10 @@ class FramedPairSession:
             return [PeerVanished(self.peer)]
         events: list[PairEvent] = []
         self._buffer += data
+        start = self._buffer.lstrip()[:1]
+        if self.phase == Phase.NAMES and start and start != b"{":
+            self.phase = Phase.ENDED  # a handout-mode peer: its name is bare text
+            return [PeerDropped(self.peer, DecodeError("pair_peer_not_framed"))]
         while self.phase != Phase.ENDED:
             newline = self._buffer.find(b"\n")
             if newline < 0:

@@ -79,6 +79,8 @@ class _Screen:
                 self.say("pair_peer_ended", name=name)
             case PeerVanished(name):
                 self.say("pair_peer_gone", name=name)
+            case PeerDropped(_name, error) if error.code.startswith("pair_peer_"):
+                self.line(error_text(error, self.lang))  # the two sides speak different modes
             case PeerDropped(name, error):
                 self.say("pair_dropped", name=name, reason=error_text(error, self.lang))
 
@@ -137,7 +139,7 @@ def _run_handout(
             return EXIT_DROPPED
         for event in session.receive(data):
             screen.event(event)
-        if session.ended:
+        if session.ended:  # closed, or a --moderno peer, before saying its name
             return EXIT_DROPPED
         if not _flush(conn, session):
             return _vanished(session.peer, screen)
@@ -229,13 +231,14 @@ def _run_framed(
             with lock:
                 locally_ended = session.ended
                 events = session.receive(data)
+                remotely_ended = session.ended and not locally_ended
             for event in events:
                 named = named or isinstance(event, PeerNamed)
                 screen.event(event)
                 if isinstance(event, PeerEnded):
                     return EXIT_ENDED
-                if isinstance(event, PeerVanished):
-                    return EXIT_DROPPED
+            if remotely_ended:  # the peer vanished or does not speak the framed protocol
+                return EXIT_DROPPED
             if not data and locally_ended:
                 screen.say("pair_local_ended")
                 return EXIT_ENDED
