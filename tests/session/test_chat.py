@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from papo.errors import DecodeError
 from papo.protocol.message import ChatMessage, MessageType
@@ -201,3 +203,22 @@ def test_losses_drops_and_status_become_notices() -> None:
 def test_someone_else_using_my_exact_nick_is_flagged() -> None:
     (line,) = session().handle_event(Delivered(ChatMessage(user="ana", data="sou eu")))
     assert isinstance(line, ChatLine) and line.imitates == "ana"
+
+
+@given(st.text(max_size=200))
+def test_any_typed_line_gives_a_command_or_nothing_and_never_raises(line: str) -> None:
+    command = parse_line(line)
+    chat = session()
+    actions = chat.handle_input(line)
+    assert (command is None) == (actions == [])
+
+
+nicks = st.text(min_size=1, max_size=40)
+
+
+@given(user=nicks, data=st.text(max_size=300), kind=st.sampled_from(sorted(MessageType)))
+def test_any_delivered_message_is_handled_without_raising(user: str, data: str, kind: str) -> None:
+    chat = session()
+    chat.handle_event(RosterChanged(tuple(sorted({"ana", user}))))
+    for event in chat.handle_event(Delivered(ChatMessage(user=user, data=data, type=kind))):
+        assert isinstance(event, ChatLine | Notice)

@@ -6,9 +6,12 @@ import asyncio
 import io
 import json
 import threading
+import unicodedata
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from papo.errors import DecodeError, NetworkError
 from papo.protocol.message import ChatMessage
@@ -188,3 +191,17 @@ def test_auto_mode_uses_the_tui_only_on_a_terminal(mode: str, tty: bool, expecte
             return tty
 
     assert choose_mode(mode, Stream(), Stream()) == expected
+
+
+@given(
+    user=st.text(min_size=1, max_size=40),
+    data=st.text(max_size=300),
+    kind=st.sampled_from(["chat", "me", "private"]),
+)
+def test_no_remote_text_can_put_a_control_character_on_screen(
+    user: str, data: str, kind: str
+) -> None:
+    message = ChatMessage(user=user, data=data, type=kind, to=user if kind == "private" else None)
+    for line in plain_text(render(ChatLine(message, 0.0), "pt")):
+        assert not any(unicodedata.category(c) in ("Cc", "Cs") for c in line)
+        assert not any(c in line for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
