@@ -218,3 +218,24 @@ def test_chat_refuses_a_passphrase_with_the_tcp_server() -> None:
         "papo: error: the passphrase (--senha, PAPO_SENHA) works only for multicast for now: "
         "drop --server or --p2p, or the passphrase (without it the chat is not encrypted)"
     ]
+
+
+def test_every_passphrase_command_in_the_readme_is_accepted() -> None:
+    import shlex
+
+    from conftest import ROOT
+
+    from papo.cli import build_parser
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Passphrase mode, safety and fuzzing", 1)[1].split("```")[1]
+    commands = [line.split("#", 1)[0].strip() for line in section.strip().splitlines()]
+    assert len(commands) == 4
+    for command in commands:
+        words = shlex.split(command)
+        words = [word for word in words if not word.startswith("PAPO_SENHA=")]
+        if words[:2] == ["python", "multicast.py"]:
+            words = ["papo", *words[2:]]
+        assert words[0] == "papo"
+        args = build_parser("en").parse_args(words[1:])
+        assert args.handler is not None
