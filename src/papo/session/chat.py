@@ -18,6 +18,7 @@ from papo.errors import ConfigError, PapoError
 from papo.protocol.confusables import imitated_nick
 from papo.protocol.message import ChatMessage, MessageType
 from papo.protocol.text import clean_input, validate_nick
+from papo.session.reassembly import Reassembler
 from papo.transport.base import (
     Delivered,
     Dropped,
@@ -50,6 +51,9 @@ _COMMAND_ALIASES = {
     "sair": "quit",
     "limpar": "clear",
 }
+
+
+_TEXT_TYPES = frozenset({MessageType.CHAT, MessageType.ME, MessageType.PRIVATE})
 
 
 # -- commands ------------------------------------------------------------------------
@@ -195,6 +199,7 @@ class ChatSession:
         self.roster: tuple[str, ...] = (self.nick,)
         self._clock = clock
         self._warned_lookalikes: set[frozenset[str]] = set()
+        self._splits = Reassembler()
 
     # -- typed lines -------------------------------------------------------------------
 
@@ -243,6 +248,11 @@ class ChatSession:
         now = self._clock()
         match event:
             case Delivered(message):
+                if message.type in _TEXT_TYPES:
+                    shown: list[UiEvent] = []
+                    for whole in self._splits.add(message, now):
+                        shown.extend(self._delivered(whole, now))
+                    return shown
                 return self._delivered(message, now)
             case Dropped(error, source):
                 return [Notice("chat_dropped", now, {"source": source}, error=error, warning=True)]
@@ -256,6 +266,14 @@ class ChatSession:
                 self.nick = nick
                 return [Notice("chat_nick_now", now, {"nick": nick})]
         return []
+
+    def tick(self) -> list[UiEvent]:
+        """What to show as time passes: parts of split messages that never completed."""
+        now = self._clock()
+        shown: list[UiEvent] = []
+        for part in self._splits.expire(now):
+            shown.extend(self._delivered(part, now))
+        return shown
 
     def _delivered(self, message: ChatMessage, now: float) -> list[UiEvent]:
         kind = message.type

@@ -55,6 +55,9 @@ MODES = ("auto", "tui", "plain", "json")
 #: Lines typed (or piped) but not yet handled; the reader waits when it is full.
 INPUT_QUEUE_SIZE = 256
 
+#: Seconds between two looks at the clock (to show split messages that never completed).
+TICK_SECONDS = 1.0
+
 #: Number of distinct nick colours (style classes ``nick.0`` ... ``nick.N-1``).
 NICK_COLOURS = 12
 
@@ -237,6 +240,7 @@ async def chat_loop(transport: ChatTransport, session: ChatSession, view: ChatVi
     await transport.open()
     receiving = asyncio.create_task(_receive(transport, session, view), name="papo-receive")
     typing = asyncio.create_task(_type(transport, session, view), name="papo-type")
+    ticking = asyncio.create_task(_tick(session, view), name="papo-tick")
     try:
         done, _pending = await asyncio.wait(
             {receiving, typing}, return_when=asyncio.FIRST_COMPLETED
@@ -244,9 +248,10 @@ async def chat_loop(transport: ChatTransport, session: ChatSession, view: ChatVi
         if typing in done:
             typing.result()
     finally:
-        typing.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await typing
+        for task in (typing, ticking):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await transport.close()
         with contextlib.suppress(asyncio.CancelledError):
             await receiving
@@ -260,6 +265,13 @@ async def _receive(transport: ChatTransport, session: ChatSession, view: ChatVie
         if not shown:
             for ui_event in ui_events:
                 view.show(ui_event)
+
+
+async def _tick(session: ChatSession, view: ChatView) -> None:
+    while True:
+        await asyncio.sleep(TICK_SECONDS)
+        for ui_event in session.tick():
+            view.show(ui_event)
 
 
 async def _type(transport: ChatTransport, session: ChatSession, view: ChatView) -> None:
