@@ -121,6 +121,9 @@ def test_two_users_chat_in_two_terminals_with_time_nick_and_text(tmux: Tmux) -> 
     tmux.run("send-keys", "-t", "b", "Up", "Up")  # history of typed lines
     tmux.wait_for("b", lambda lines: last_line(lines) == "bob> /me acena")
     tmux.run("send-keys", "-t", "b", "C-u")
+    tmux.type("b", "/nick bruno", enter=True)
+    tmux.wait_for("b", lambda lines: last_line(lines) == "bruno>")
+    tmux.wait_text("a", STAMP + "-- bob is now bruno")
     assert last_line(tmux.screen("a")) == "ana>"  # the input line stays at the bottom
 
     tmux.type("a", "/quit", enter=True)

@@ -312,13 +312,15 @@ def choose_mode(mode: str, stdin: TextIO, stdout: TextIO) -> str:
         return "plain"
 
 
-def _make_view(mode: str, lang: str, nick: str, stdin: TextIO, stdout: TextIO) -> ChatView:
+def _make_view(
+    mode: str, lang: str, session: ChatSession, stdin: TextIO, stdout: TextIO
+) -> ChatView:
     if mode == "tui":
         try:
             from papo.ui.tui import TuiView
         except ImportError:  # prompt_toolkit missing (multicast.py run without installing)
             return PlainView(lang, stdout, stdin)
-        return TuiView(lang, nick)
+        return TuiView(lang, lambda: session.nick)
     if mode == "json":
         return JsonView(lang, stdout, stdin)
     return PlainView(lang, stdout, stdin)
@@ -339,7 +341,7 @@ def run_chat(
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
     session = ChatSession(nick)
-    view = _make_view(choose_mode(mode, stdin, stdout), lang, nick, stdin, stdout)
+    view = _make_view(choose_mode(mode, stdin, stdout), lang, session, stdin, stdout)
     view.show(Notice("chat_welcome", time.time(), {"nick": session.nick}))
     return asyncio.run(chat_loop(transport, session, view))
 

@@ -10,6 +10,8 @@ redraw, not one per line.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from prompt_toolkit import PromptSession
 from prompt_toolkit.application import get_app_or_none, run_in_terminal
 from prompt_toolkit.formatted_text import FormattedText
@@ -17,7 +19,7 @@ from prompt_toolkit.history import InMemoryHistory
 from prompt_toolkit.renderer import print_formatted_text as render_fragments
 from prompt_toolkit.styles import Style
 
-from papo.session.chat import ChatLine, ClearScreen, Ended, Notice, UiEvent
+from papo.session.chat import ChatLine, ClearScreen, Ended, UiEvent
 from papo.transport.base import TransportEvent
 from papo.ui.chat import NICK_COLOURS, Fragments, render
 
@@ -58,9 +60,9 @@ STYLE = Style.from_dict(
 class TuiView:
     """The full-duplex chat window; implements :class:`papo.ui.chat.ChatView`."""
 
-    def __init__(self, lang: str, nick: str) -> None:
+    def __init__(self, lang: str, nick: Callable[[], str]) -> None:
         self.lang = lang
-        self.nick = nick
+        self._nick = nick  # read at each prompt: /nick changes it
         self._session: PromptSession[str] = PromptSession(
             history=InMemoryHistory(), erase_when_done=True
         )
@@ -80,8 +82,6 @@ class TuiView:
             self._pending.clear()
             self._clear = True
         else:
-            if isinstance(event, Notice) and event.code == "chat_nick_now":
-                self.nick = str(event.details.get("nick", self.nick))
             if isinstance(event, ChatLine) and event.mention and not event.own:
                 self._bell = True
             self._pending.extend(render(event, self.lang))
@@ -124,7 +124,7 @@ class TuiView:
         """The next line typed; None on Ctrl-D or Ctrl-C (both mean: leave the room)."""
         try:
             return await self._session.prompt_async(
-                lambda: FormattedText([("class:prompt", f"{self.nick}> ")]), style=STYLE
+                lambda: FormattedText([("class:prompt", f"{self._nick()}> ")]), style=STYLE
             )
         except (EOFError, KeyboardInterrupt):
             return None
