@@ -18,6 +18,7 @@ from papo.transport.tcp_server import (
     DEAD_PEER_SECONDS,
     HELLO_TIMEOUT_SECONDS,
     IDLE_PING_SECONDS,
+    MAX_CONNECTIONS,
     SEND_QUEUE_MAX_BYTES,
     SHUTDOWN_GRACE_SECONDS,
     SLOW_CONSUMER_SECONDS,
@@ -346,5 +347,19 @@ def test_the_room_works_over_ipv6() -> None:
             await ana.send(chat("over v6"))
             got = await bia.until(lambda m: m.type == "chat")
             assert got.message.data == "over v6"
+
+    run(body())
+
+
+def test_connections_over_the_limit_are_told_the_room_is_full() -> None:
+    async def body() -> None:
+        async with serving(max_connections=2) as server:
+            await joined(server.port, "ana")
+            silent = await RawClient.connect(server.port)
+            extra = await RawClient.connect(server.port)
+            seen = await extra.eof()
+            assert [m.code for m in seen] == ["room_full"]
+            silent.close()
+            assert MAX_CONNECTIONS >= 2 * 200
 
     run(body())

@@ -25,7 +25,16 @@ from dataclasses import dataclass, field
 from papo.errors import NetworkError
 from papo.protocol.framing import MAX_LINE_BYTES, LineFramer
 from papo.protocol.room import DEFAULT_ROOM_PORT, error_line, ping_line
-from papo.session.room_server import Action, Broadcast, Close, Log, Room, RoomRules, Send
+from papo.session.room_server import (
+    MAX_CLIENTS,
+    Action,
+    Broadcast,
+    Close,
+    Log,
+    Room,
+    RoomRules,
+    Send,
+)
 
 #: Bytes that may wait in one client's send queue; past this the client is a slow
 #: consumer and is disconnected (the socket's own buffers come on top of this).
@@ -46,6 +55,10 @@ DEAD_PEER_SECONDS = 30.0
 #: Seconds a graceful shutdown waits for the notice to reach clients before cutting.
 SHUTDOWN_GRACE_SECONDS = 0.5
 
+#: Open connections (joined or still saying hello) the server holds at once; one more is
+#: told ``room_full`` and closed, so a flood of silent connections cannot exhaust it.
+MAX_CONNECTIONS = 2 * MAX_CLIENTS
+
 #: Pending connections the listening socket queues (200 clients may arrive at once).
 LISTEN_BACKLOG = 1024
 
@@ -65,6 +78,7 @@ class RoomServerConfig:
     idle_ping_after: float = IDLE_PING_SECONDS
     dead_peer_after: float = DEAD_PEER_SECONDS
     shutdown_grace: float = SHUTDOWN_GRACE_SECONDS
+    max_connections: int = MAX_CONNECTIONS
     rules: RoomRules = field(default_factory=RoomRules)
 
 
@@ -210,8 +224,14 @@ class RoomServer:
         conn = next(self._ids)
         peer = format_peer(writer.get_extra_info("peername"))
         client = _Client(conn, writer, self.config.send_queue_max_bytes)
-        if self._closing:
-            writer.transport.abort()
+        if self._closing or len(self._clients) >= self.config.max_connections:
+            if not self._closing:
+                writer.write(error_line("room_full"))
+                self._log(Log("room_log_refused", {"peer": peer, "reason": "room_full"}))
+            writer.close()
+            asyncio.get_running_loop().call_later(
+                self.config.shutdown_grace, writer.transport.abort
+            )
             self._tasks.discard(task)  # type: ignore[arg-type]
             return
         self._clients[conn] = client
@@ -360,6 +380,7 @@ __all__ = [
     "HELLO_TIMEOUT_SECONDS",
     "IDLE_PING_SECONDS",
     "LISTEN_BACKLOG",
+    "MAX_CONNECTIONS",
     "SEND_QUEUE_MAX_BYTES",
     "SHUTDOWN_GRACE_SECONDS",
     "SLOW_CONSUMER_SECONDS",
