@@ -114,6 +114,24 @@ def _record() -> list[Decoder]:
     ]
 
 
+def _nick_pins() -> list[Decoder]:
+    nickkeys = _optional("papo.protocol.nickkeys")
+    sealed = _optional("papo.protocol.sealed")
+    if nickkeys is None or sealed is None or not sealed.CRYPTO_AVAILABLE:
+        return []
+
+    def pins_from_bytes(data: bytes) -> object:
+        import json
+
+        try:
+            value = json.loads(data)
+        except (ValueError, RecursionError):
+            return DecodeError("pins_bad_file")
+        return nickkeys.NickPins.from_json(value)
+
+    return [Decoder("nickkeys.NickPins.from_json", pins_from_bytes, (nickkeys.NickPins,))]
+
+
 def _text() -> list[Decoder]:
     from papo.protocol.text import terminal_safe
 
@@ -147,6 +165,7 @@ DECODERS: list[Decoder] = [
     *_mesh(),
     *_beacon(),
     *_record(),
+    *_nick_pins(),
     *_text(),
 ]
 

@@ -28,6 +28,22 @@ CATALOG: dict[str, tuple[str, str]] = {
         "contador de mensagens esgotado: reinicie o programa",
         "message counter exhausted: restart the program",
     ),
+    # nick ownership (TOFU)
+    "identity_bad_file": (
+        "arquivo de identidade danificado {path} ({reason}): restaure-o de um backup ou "
+        "apague-o para criar uma nova chave (seus contatos verão uma chave nova)",
+        "damaged identity file {path} ({reason}): restore it from a backup or delete it to "
+        "make a new key (your contacts will see a new key)",
+    ),
+    "pins_bad_file": (
+        "arquivo de apelidos conhecidos danificado {path} ({reason}): corrija-o ou apague-o",
+        "damaged known-nicks file {path} ({reason}): fix it or delete it",
+    ),
+    "nick_impostor": (
+        "! IMPOSTOR? {nick} fala com outra chave ({presented}); a chave conhecida de {nick} é "
+        "{pinned}",
+        "! IMPOSTOR? {nick} speaks with another key ({presented}); {nick}'s known key is {pinned}",
+    ),
     # per-source rate limit of serverless receivers
     "rate_limited": (
         "rápido demais (mais de {rate} por segundo): o que ele enviar será ignorado até "

@@ -1,0 +1,171 @@
+"""Nick ownership by trust on first use (TOFU): an Ed25519 key per user, pinned per nick.
+
+Each user has a key pair (made once, kept by :mod:`papo.store.nick_pins`). A signed
+message carries the sender's public key and an Ed25519 signature of the payload. The
+first time a receiver sees a nick it *pins* the key it came with; later messages under
+that nick with another key are :attr:`PinVerdict.IMPOSTOR`, with a different fingerprint
+shown to the user, like SSH's "REMOTE HOST IDENTIFICATION HAS CHANGED".
+
+Pure apart from the ``cryptography`` library (optional extra ``papo[crypto]``): key
+generation takes its 32 random bytes from the caller; nothing here touches files.
+TOFU cannot tell who was first: a stranger who speaks as ``ana`` before ana does is
+pinned as ``ana`` (see SECURITY.md).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from papo.errors import DecodeError
+from papo.protocol.sealed import require_crypto
+
+try:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+except ImportError:  # papo[crypto] not installed: require_crypto() explains
+    pass
+
+#: Bytes of an Ed25519 public key, private seed and signature.
+PUBLIC_KEY_BYTES = 32
+SEED_BYTES = 32
+SIGNATURE_BYTES = 64
+
+#: Hex digits of the fingerprint users compare (64 bits: enough to spot a change).
+FINGERPRINT_HEX = 16
+
+#: The most nicks one pin store keeps (a bounded file; beyond it new nicks are not pinned).
+MAX_PINNED_NICKS = 10_000
+
+
+class PinVerdict(StrEnum):
+    """What a key says about a nick."""
+
+    FIRST_USE = "first_use"  # never seen: now pinned
+    MATCH = "match"  # the pinned key
+    IMPOSTOR = "impostor"  # another key than the pinned one
+
+
+def fingerprint(public_key: bytes) -> str:
+    """The fingerprint users compare: SHA-256 of the key, first 16 hex digits in 4 groups."""
+    digest = hashlib.sha256(public_key).hexdigest()[:FINGERPRINT_HEX]
+    return ":".join(digest[index : index + 4] for index in range(0, FINGERPRINT_HEX, 4))
+
+
+def nick_key(nick: str) -> str:
+    """The form nicks are pinned under (``Ana`` and ``ana`` are one nick)."""
+    return unicodedata.normalize("NFC", nick).casefold()
+
+
+class NickIdentity:
+    """This user's key pair, from a 32-byte seed (random, kept secret by the store)."""
+
+    def __init__(self, seed: bytes) -> None:
+        require_crypto()
+        if len(seed) != SEED_BYTES:
+            raise ValueError(f"the seed must be {SEED_BYTES} bytes")
+        self.seed = seed
+        self._private = Ed25519PrivateKey.from_private_bytes(seed)
+        self.public_key = self._private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+    @property
+    def fingerprint(self) -> str:
+        """This identity's fingerprint (say it aloud to prove who you are)."""
+        return fingerprint(self.public_key)
+
+    def sign(self, payload: bytes) -> bytes:
+        """The 64-byte signature of ``payload``."""
+        return self._private.sign(payload)
+
+
+def verify(public_key: bytes, payload: bytes, signature: bytes) -> bool:
+    """True when ``signature`` is ``public_key``'s signature of ``payload``; never raises."""
+    require_crypto()
+    if len(public_key) != PUBLIC_KEY_BYTES or len(signature) != SIGNATURE_BYTES:
+        return False
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, payload)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class PinResult:
+    """The verdict for one (nick, key), with the pinned fingerprint for the user."""
+
+    verdict: PinVerdict
+    pinned: str  # fingerprint of the pinned key
+    presented: str  # fingerprint of the key this message came with
+
+
+class NickPins:
+    """The nick -> public key pins of one user (pure state; the store saves it)."""
+
+    def __init__(
+        self, pins: Mapping[str, bytes] | None = None, max_nicks: int = MAX_PINNED_NICKS
+    ) -> None:
+        self._pins: dict[str, bytes] = dict(pins or {})
+        self._max_nicks = max_nicks
+
+    def __len__(self) -> int:
+        return len(self._pins)
+
+    def check(self, nick: str, public_key: bytes) -> PinResult:
+        """Judge ``public_key`` for ``nick``; pin it if the nick is new."""
+        key = nick_key(nick)
+        presented = fingerprint(public_key)
+        pinned = self._pins.get(key)
+        if pinned is None:
+            if len(self._pins) < self._max_nicks:
+                self._pins[key] = public_key
+            return PinResult(PinVerdict.FIRST_USE, presented, presented)
+        verdict = PinVerdict.MATCH if pinned == public_key else PinVerdict.IMPOSTOR
+        return PinResult(verdict, fingerprint(pinned), presented)
+
+    def forget(self, nick: str) -> bool:
+        """Unpin ``nick`` (the user checked the new key out of band); True if it was pinned."""
+        return self._pins.pop(nick_key(nick), None) is not None
+
+    def to_json(self) -> dict[str, str]:
+        """The pins as a JSON-able dict: nick key -> base64 public key."""
+        return {nick: base64.b64encode(key).decode("ascii") for nick, key in self._pins.items()}
+
+    @classmethod
+    def from_json(cls, value: object, max_nicks: int = MAX_PINNED_NICKS) -> NickPins | DecodeError:
+        """Pins from :meth:`to_json` output; a DecodeError for anything else, never raises."""
+        if not isinstance(value, dict):
+            return DecodeError("pins_bad_file")
+        pins: dict[str, bytes] = {}
+        for nick, encoded in value.items():
+            if not isinstance(nick, str) or not isinstance(encoded, str):
+                return DecodeError("pins_bad_file")
+            try:
+                key = base64.b64decode(encoded, validate=True)
+            except (binascii.Error, ValueError):
+                return DecodeError("pins_bad_file")
+            if len(key) != PUBLIC_KEY_BYTES or len(pins) >= max_nicks:
+                return DecodeError("pins_bad_file")
+            pins[nick_key(nick)] = key
+        return cls(pins, max_nicks)
+
+
+__all__ = [
+    "MAX_PINNED_NICKS",
+    "NickIdentity",
+    "NickPins",
+    "PinResult",
+    "PinVerdict",
+    "fingerprint",
+    "nick_key",
+    "verify",
+]
