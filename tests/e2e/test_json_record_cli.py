@@ -184,3 +184,15 @@ def test_json_server_on_a_port_in_use_gives_one_line(run_process):
         assert papo.wait() == 1
         error = papo.stderr_now().strip()
     assert error.count("\n") == 0 and str(port) in error
+
+
+def test_a_silent_client_does_not_hold_up_the_next_one(run_process):
+    port = free_tcp_port()
+    papo = papo_server(run_process, port, "--timeout", "30", lang="en")
+    silent = socket.create_connection((HOST, port), timeout=10)
+    try:
+        assert run_process([*LISTING_CLIENT, str(port), HOST]).wait() == 0
+        papo.wait_for("Data received. Name: Alice", timeout=5)
+    finally:
+        silent.close()
+    assert "without data" in papo.wait_for("record rejected")
