@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from papo.errors import DecodeError
 from papo.protocol.message import ChatMessage, MessageType
@@ -293,3 +295,37 @@ def test_every_code_the_room_uses_has_a_text_in_both_languages() -> None:
     missing = sorted(code for code in codes if code not in CATALOG)
     assert missing == []
     assert all(CATALOG[code][0] and CATALOG[code][1] for code in codes)
+
+
+_LINES = st.one_of(
+    st.binary(max_size=60),
+    st.sampled_from(
+        [
+            line(join_line("ana")),
+            line(join_line("ANA")),
+            line(join_line("bia")),
+            line(nick_line("x", "ana")),
+            line(nick_line("x", "carla")),
+            line(leave_line("x")),
+            line(who_line("x")),
+            line(ping_line("x")),
+            chat("oi"),
+            chat("psst", MessageType.PRIVATE, to="bia"),
+        ]
+    ),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(steps=st.lists(st.tuples(st.integers(1, 4), _LINES), max_size=40))
+def test_any_sequence_of_lines_keeps_nicks_unique_and_never_raises(steps) -> None:
+    room = Room(RoomRules(max_errors=5))
+    for conn in range(1, 5):
+        room.connect(conn, f"peer{conn}", 0.0)
+    for now, (conn, data) in enumerate(steps):
+        for action in room.receive(conn, data, float(now)):
+            if isinstance(action, Send | Broadcast):
+                assert action.line.endswith(b"\n")
+                assert isinstance(decode_room(line(action.line)), RoomMessage)
+        keys = [nick.casefold() for nick in room.nicks]
+        assert len(keys) == len(set(keys))
