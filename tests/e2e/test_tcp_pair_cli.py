@@ -101,6 +101,17 @@ def test_video_server_sees_papo_client_fim_and_ends(run_process):
     assert_clean_exit(ana)
 
 
+def test_a_quit_word_typed_in_capitals_still_ends_the_video_peer(run_process):
+    port = free_tcp_port()
+    bia = video_server(run_process, "bia", port)
+    ana = papo_client(run_process, "ana", port)
+    ana.wait_for("Connected with bia")
+    ana.write("  FIM \n")
+    bia.wait_for("ana: fim")
+    assert_clean_exit(bia)
+    assert_clean_exit(ana)
+
+
 def test_papo_server_ends_when_video_client_types_fim(run_process):
     port = free_tcp_port()
     bia = papo_server(run_process, "bia", port)

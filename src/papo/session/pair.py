@@ -190,6 +190,8 @@ class HandoutPairSession:
         text = clean_input(line.rstrip("\r\n"))
         if not text.strip():
             return None  # an empty send() would reach nobody and stall both sides
+        if is_quit(text):
+            text = text.strip().casefold()  # the video programs compare with == "fim"
         payload = text.encode("utf-8")
         if len(payload) > MAX_HANDOUT_MESSAGE_BYTES:
             raise InputError("pair_too_long", size=len(payload), max=MAX_HANDOUT_MESSAGE_BYTES)
