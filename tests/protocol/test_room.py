@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from papo.errors import DecodeError
 from papo.protocol.message import ChatMessage, MessageType
@@ -142,3 +144,35 @@ def test_suggest_nick_finds_a_free_variant_within_the_length_limit() -> None:
     long = "x" * 32
     suggestion = suggest_nick(long, [long])
     assert len(suggestion) == 32 and suggestion.endswith("2")
+
+
+@pytest.mark.parametrize("prefix", [b"\xef\xbb\xbf", b"\x1c", b" \t", b"\x1f\x1e"])
+def test_lines_the_codec_accepts_with_odd_leading_bytes_never_raise(prefix: bytes) -> None:
+    result = decode_room(prefix + b'{"user":"a","data":"","type":"leave","code":"room_quit"}')
+    assert isinstance(result, RoomMessage | DecodeError)
+    if isinstance(result, RoomMessage):
+        assert result.code == "room_quit"
+
+
+@given(st.binary(max_size=200))
+def test_decode_room_never_raises_on_any_bytes(data: bytes) -> None:
+    assert isinstance(decode_room(data), RoomMessage | DecodeError)
+
+
+@given(
+    st.fixed_dictionaries(
+        {"user": st.text(min_size=1, max_size=5), "data": st.text(max_size=5)},
+        optional={
+            "type": st.sampled_from(["welcome", "roster", "error", "leave", "shutdown"]),
+            "code": st.one_of(st.text(max_size=10), st.integers(), st.none()),
+            "nicks": st.one_of(st.lists(st.text(max_size=5), max_size=3), st.text(max_size=3)),
+            "suggestion": st.one_of(st.text(max_size=5), st.integers()),
+            "details": st.dictionaries(
+                st.text(max_size=5), st.one_of(st.text(max_size=5), st.integers(), st.none())
+            ),
+        },
+    )
+)
+def test_decode_room_never_raises_on_any_envelope_with_extras(body: dict) -> None:
+    line = json.dumps(body).encode()
+    assert isinstance(decode_room(line), RoomMessage | DecodeError)

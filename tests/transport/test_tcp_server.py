@@ -364,3 +364,30 @@ def test_connections_over_the_limit_are_told_the_room_is_full() -> None:
             assert MAX_CONNECTIONS >= 2 * 200
 
     run(body())
+
+
+def test_a_bug_while_serving_one_connection_costs_only_that_connection() -> None:
+    async def body() -> None:
+        logged = []
+        server = RoomServer(RoomServerConfig(host="127.0.0.1", port=0), log=logged.append)
+        await server.start()
+        try:
+            ana, bia = await joined(server.port, "ana", "bia")
+            original = server.room.receive
+
+            def explode(conn, line, now):
+                if line == b"boom":
+                    raise RuntimeError("simulated bug")
+                return original(conn, line, now)
+
+            server.room.receive = explode  # type: ignore[method-assign]
+            victim = await RawClient.connect(server.port)
+            await victim.send(b"boom\n")
+            assert await victim.eof() == []
+            assert any(entry.code == "room_log_internal_error" for entry in logged)
+            await ana.send(chat("fine"))
+            assert (await bia.until(lambda m: m.type == "chat")).message.data == "fine"
+        finally:
+            await server.close()
+
+    run(body())

@@ -131,6 +131,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Encerrando: avisando {clients} cliente(s)...",
         "Shutting down: telling {clients} client(s)...",
     ),
+    "room_log_internal_error": (
+        "! erro interno com {peer} (só essa conexão foi fechada): {error}",
+        "! internal error with {peer} (only that connection was closed): {error}",
+    ),
     "room_log_stopped": ("Servidor da sala encerrado.", "Room server stopped."),
     "room_bad_address": (
         "endereço inválido {address!r}: use HOST, HOST:PORTA ou [IPv6]:PORTA",

@@ -146,7 +146,12 @@ def decode_room(line: bytes, limits: Limits = DEFAULT_LIMITS) -> RoomMessage | D
         return DecodeError("room_not_json")
     if message.type not in _EXTRA_TYPES:
         return RoomMessage(message)
-    obj = json.loads(line)  # the codec just parsed it: valid JSON object
+    try:  # the codec accepted it, so this parses; never let a surprise escape anyway
+        obj = json.loads(line.decode("utf-8").removeprefix("\ufeff").strip())
+    except ValueError as exc:
+        return DecodeError("decode_invalid_json", reason=str(exc)[:80])
+    if not isinstance(obj, dict):
+        return DecodeError("decode_not_object", kind="?")
     return _with_extras(message, obj, limits)
 
 

@@ -246,6 +246,9 @@ class RoomServer:
             reason = await self._read_loop(conn, client, reader)
         except (ConnectionError, OSError):
             reason = "room_connection_lost"
+        except Exception as exc:  # a bug must cost one connection, never the server
+            reason = "room_connection_lost"
+            self._log(Log("room_log_internal_error", {"peer": peer, "error": repr(exc)[:200]}))
         finally:
             self._apply(self.room.disconnected(conn, reason))
             client.closing = True
