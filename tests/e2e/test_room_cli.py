@@ -116,6 +116,7 @@ def test_a_port_really_in_use_gives_a_one_line_error(run_process):
         error = server.stderr_now().strip()
     assert "\n" not in error and "Traceback" not in error
     assert str(port) in error and "--port" in error
+    assert server.rest() == []  # no "listening" or "shutting down" line either
 
 
 def test_bad_input_from_one_client_does_not_hurt_the_others(run_process):

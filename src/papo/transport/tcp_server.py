@@ -198,8 +198,10 @@ class RoomServer:
             await self._closed.wait()
             return
         self._closing = True
-        if self._server is not None:
-            self._server.close()
+        if self._server is None:  # never started: nothing to tell anyone
+            self._closed.set()
+            return
+        self._server.close()
         self._apply(self.room.shutdown())
         if self._tasks:
             _done, pending = await asyncio.wait(
