@@ -391,3 +391,16 @@ def test_a_bug_while_serving_one_connection_costs_only_that_connection() -> None
             await server.close()
 
     run(body())
+
+
+@pytest.mark.netns  # the failed lookup must not reach a real resolver
+def test_an_unknown_host_name_is_a_one_line_network_error() -> None:
+    async def body() -> None:
+        server = RoomServer(RoomServerConfig(host="no-such-host.invalid", port=0))
+        with pytest.raises(NetworkError) as info:
+            await server.start()
+        assert info.value.code == "room_bad_host"
+        assert "no-such-host.invalid" in str(info.value)
+        await server.close()
+
+    run(body())

@@ -168,6 +168,8 @@ class RoomServer:
                 reuse_address=True,
                 limit=_READ_CHUNK,
             )
+        except socket.gaierror as exc:  # an OSError too: name lookup failed
+            raise NetworkError("room_bad_host", host=host, reason=exc.strerror) from exc
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
                 raise NetworkError("address_in_use", port=self.config.port) from exc
@@ -178,8 +180,6 @@ class RoomServer:
             raise NetworkError(
                 "os_error", action="action_bind", reason=exc.strerror or str(exc)
             ) from exc
-        except socket.gaierror as exc:
-            raise NetworkError("room_bad_host", host=host, reason=exc.strerror) from exc
         self._addresses = [sock.getsockname()[:2] for sock in self._server.sockets]
         self._log(
             Log(
