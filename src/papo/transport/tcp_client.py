@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
@@ -50,6 +51,9 @@ JOIN_TIMEOUT_SECONDS = 5.0
 
 #: Seconds a send may wait for the socket before the link counts as broken.
 SEND_TIMEOUT_SECONDS = 10.0
+
+#: Seconds :meth:`TcpRoomClient.close` waits to tell the server we leave.
+LEAVE_TIMEOUT_SECONDS = 1.0
 
 #: Seconds without any line from the server before the client pings it.
 CLIENT_PING_SECONDS = 20.0
@@ -128,7 +132,7 @@ class TcpRoomClient:
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._framer = LineFramer(self.config.max_line_bytes)
-        self._backlog: list[bytes | DecodeError] = []  # lines read along with the welcome
+        self._backlog: deque[bytes | DecodeError] = deque()  # read, not yet handled
         self._events: asyncio.Queue[object] = asyncio.Queue(EVENT_QUEUE_MAX)
         self._task: asyncio.Task[None] | None = None
         self._connected = False
@@ -211,8 +215,9 @@ class TcpRoomClient:
             return
         self._closing = True
         if self._connected and not self._leaving and self._writer is not None:
-            with contextlib.suppress(OSError, NetworkError, RuntimeError):
-                await self._write(leave_line(self._nick))
+            with contextlib.suppress(OSError, NetworkError, RuntimeError, TimeoutError):
+                async with asyncio.timeout(LEAVE_TIMEOUT_SECONDS):
+                    await self._write(leave_line(self._nick))
         self._connected = False
         if self._task is not None:
             self._task.cancel()
@@ -236,7 +241,7 @@ class TcpRoomClient:
             ) from exc
         self._reader, self._writer = reader, writer
         self._framer = LineFramer(self.config.max_line_bytes)
-        self._backlog = []
+        self._backlog = deque()
         try:
             writer.write(join_line(self._nick))
             async with asyncio.timeout(self.config.join_timeout):
@@ -289,7 +294,7 @@ class TcpRoomClient:
             if not data:
                 raise _ServerGone
             self._backlog.extend(self._framer.feed(data))
-        return self._backlog.pop(0)
+        return self._backlog.popleft()
 
     async def _write(self, data: bytes) -> None:
         writer = self._writer
@@ -445,6 +450,7 @@ __all__ = [
     "CONNECT_TIMEOUT_SECONDS",
     "EVENT_QUEUE_MAX",
     "JOIN_TIMEOUT_SECONDS",
+    "LEAVE_TIMEOUT_SECONDS",
     "RECONNECT_INITIAL_SECONDS",
     "RECONNECT_MAX_ATTEMPTS",
     "RECONNECT_MAX_SECONDS",
