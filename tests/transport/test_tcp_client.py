@@ -13,6 +13,7 @@ from papo.protocol.room import encode_room, welcome_line
 from papo.transport.base import (
     ChatTransport,
     Delivered,
+    Dropped,
     NickChanged,
     RosterChanged,
     StatusChanged,
@@ -369,5 +370,47 @@ def test_rejoin_takes_the_suggested_nick_when_someone_took_ours_meanwhile() -> N
             assert second.room.nicks == ("ana", "ana2")
             assert client.nick == "ana2"
             await client.close()
+
+    run(body())
+
+
+def test_client_answers_the_servers_keep_alive_pings_and_stays() -> None:
+    async def body() -> None:
+        async with serving(idle_ping_after=0.1, dead_peer_after=0.2) as server:
+            client = TcpRoomClient("127.0.0.1", server.port, "ana")
+            await client.open()
+            bia = await RawClient.connect(server.port)
+            await bia.join("bia")
+            for _ in range(4):  # 4 pings answered: well past one ping + dead-peer timeout
+                await bia.until(lambda m: m.type == "ping")
+                await bia.send(encode_room(ChatMessage(user="bia", data="", type="pong")))
+            assert server.room.nicks == ("ana", "bia")
+            assert client.connected
+            await client.close()
+
+    run(body())
+
+
+def test_garbage_from_the_server_is_dropped_and_reported_not_fatal() -> None:
+    async def body() -> None:
+        async def odd_server(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readline()
+            writer.write(welcome_line("ana", ["ana", "bia"]))
+            writer.write(b"\xff\xfe not utf-8\n" + b"plain words\n")
+            writer.write(encode_room(ChatMessage(user="bia", data="still fine")))
+            await writer.drain()
+            await reader.read()
+
+        server = await asyncio.start_server(odd_server, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        client = TcpRoomClient("127.0.0.1", port, "ana")
+        await client.open()
+        events = Events(client)
+        got = await events.until(delivered())
+        assert got.message.data == "still fine"
+        dropped = [e.error.code for e in events.seen if isinstance(e, Dropped)]
+        assert dropped == ["decode_invalid_utf8", "room_not_json"]
+        await client.close()
+        server.close()
 
     run(body())
