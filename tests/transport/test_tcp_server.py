@@ -404,3 +404,29 @@ def test_an_unknown_host_name_is_a_one_line_network_error() -> None:
         await server.close()
 
     run(body())
+
+
+def test_shutdown_takes_under_a_second_even_with_a_client_whose_socket_is_full() -> None:
+    async def body() -> None:
+        config = RoomServerConfig(
+            host="127.0.0.1", port=0, send_queue_max_bytes=64 * 1024 * 1024, rules=UNLIMITED
+        )
+        server = RoomServer(config)
+        await server.start()
+        (sender,) = await joined(server.port, "sender")
+        stalled = await RawClient.connect(server.port, rcvbuf=4096)
+        await stalled.send(join_line("stalled"))
+        await sender.until(lambda m: m.type == "join")
+        payload = "x" * 8000
+        for _ in range(50):  # 50 x 10 x 8 KB = 4 MB: more than the socket buffers hold
+            await sender.send(b"".join(chat(payload) for _ in range(10)))
+        await sender.send(encode_room(ChatMessage(user="x", data="", type="ping")))
+        await sender.until(lambda m: m.type == "pong")  # the server has read it all
+        stalled_client = next(iter(c for c in server._clients.values() if c.queue))
+        assert stalled_client.queued_bytes > 0  # its writer is stuck on a full socket
+        started = time.monotonic()
+        await server.close()
+        assert time.monotonic() - started < 1.0
+        stalled.close()
+
+    run(body())
