@@ -430,3 +430,20 @@ def test_shutdown_takes_under_a_second_even_with_a_client_whose_socket_is_full()
         stalled.close()
 
     run(body())
+
+
+def test_a_client_over_its_rate_gets_errors_and_its_extra_lines_are_dropped() -> None:
+    async def body() -> None:
+        rules = RoomRules(rate_per_second=0.001, rate_burst=3)
+        async with serving(rules=rules) as server:
+            fast, bia = await joined(server.port, "fast", "bia")
+            await fast.send(b"".join(chat(str(n)) for n in range(10)))
+            errors = [await fast.until(lambda m: m.type == "error") for _ in range(7)]
+            assert {e.code for e in errors} == {"room_rate_limited"}
+            await fast.send(encode_room(ChatMessage(user="x", data="", type="ping")))
+            await fast.until(lambda m: m.type == "pong")
+            got = [(await bia.until(lambda m: m.type == "chat")).message.data for _ in range(3)]
+            assert got == ["0", "1", "2"]
+            assert server.room.dropped_lines == 7
+
+    run(body())
