@@ -283,3 +283,37 @@ async def test_unreachable_peer_is_reported_once_while_redials_go_on() -> None:
         assert failures[0].details["peer"] == f"127.0.0.1:{port}"
     finally:
         await node.stop()
+
+
+@run_async
+async def test_peer_that_never_reads_is_dropped_and_the_others_keep_chatting() -> None:
+    import socket
+
+    from papo.protocol.framing import frame_line
+    from papo.protocol.mesh import Hello, encode_frame
+
+    ana = await Node("ana", connect_timeout=0.5).start()
+    bia = await Node("bia", (ana.transport,)).start()
+    try:
+        await until(lambda: len(ana.transport.roster()) == 2)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", ana.transport.port))
+        _reader, writer = await asyncio.open_connection(sock=sock)
+        writer.write(frame_line(encode_frame(Hello(node="slow-node", nick="lento", port=1))))
+        await writer.drain()
+        await until(lambda: "lento" in ana.transport.roster())
+        limit = ana.transport.config.max_pending_bytes
+        text = "x" * 8000
+        for _ in range(2 * limit // len(text) + 400):  # far more than kernel buffers hold
+            await ana.say(text)
+            if "slow-node" not in {link.node for link in ana.transport.links()}:
+                break
+        await until(lambda: "slow-node" not in {link.node for link in ana.transport.links()})
+        await bia.say("ainda rápido")
+        await until(lambda: ("bia", "ainda rápido") in ana.said())
+        writer.close()
+    finally:
+        await bia.stop()
+        await ana.stop()

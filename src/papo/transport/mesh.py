@@ -79,6 +79,9 @@ MAX_LINKS = 64
 #: Bytes queued for one slow peer before its link is dropped (it can reconnect).
 MAX_PENDING_BYTES = 1_048_576
 
+#: Bytes queued on a link above which ``send`` waits for it to drain.
+SEND_HIGH_WATER_BYTES = 65_536
+
 #: Bytes of text per chat frame: a stream has no datagram limit, but every frame must
 #: pass the receivers' ``max_text_chars`` check (8192 characters), so 8192 bytes it is.
 STREAM_TEXT_BYTES = 8192
@@ -271,6 +274,18 @@ class MeshTransport:
             self._left = True
         else:
             raise InputError("mesh_unsupported_type", type=str(kind))
+        await self._catch_up()
+
+    async def _catch_up(self) -> None:
+        """Backpressure for a fast typist (or a paste): wait while a link has much data
+        queued; a link that cannot take it within the connect timeout is stuck: drop it."""
+        for link in list(self._links.values()):
+            if link.writer.transport.get_write_buffer_size() <= SEND_HIGH_WATER_BYTES:
+                continue
+            try:
+                await asyncio.wait_for(link.writer.drain(), self.config.connect_timeout)
+            except (OSError, TimeoutError):
+                link.writer.transport.abort()
 
     async def events(self) -> AsyncIterator[TransportEvent]:
         """Everything that arrives, until :meth:`close`."""
