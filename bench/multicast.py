@@ -139,7 +139,7 @@ def _iperf_case(
         sent = int(sent_line[7]) // size
         got = []
         for server in started[:-1]:
-            fields = wait_for_output(server, ",", 5).split(",")
+            fields = wait_for_output(server, ",", 10).split(",")
             lost, total = int(fields[10]), int(fields[11])
             start, end = (float(x) for x in fields[6].split("-"))
             got.append((total - lost, end - start))

@@ -113,6 +113,9 @@ def fanout_summary(result: dict[str, Any]) -> dict[str, Any]:
             "paced_p50_ms": summary(_dig(c, "paced", "p50_ms") for c in cases),
             "paced_p99_ms": summary(_dig(c, "paced", "p99_ms") for c in cases),
             "paced_loss_pct": summary(_dig(c, "paced", "loss_pct") for c in cases),
+            "paced_rate": next(
+                (_dig(c, "paced", "rate_per_s") for c in cases if "paced" in c), None
+            ),
             "server_cpu_s": summary(c.get("server_cpu_s_blast") for c in cases),
             "missing": _why_missing(cases),
         }
@@ -146,6 +149,7 @@ def fanout_table(summaries: dict[str, Any]) -> str:
                     fmt_ratio(ratio(got, nats)),
                     fmt_summary(row["loss_pct"], 1),
                     fmt_summary(row["cut_clients"]),
+                    fmt_number(row["paced_rate"]),
                     fmt_summary(row["paced_p50_ms"], 2),
                     fmt_summary(row["paced_p99_ms"], 2),
                     fmt_summary(row["paced_loss_pct"], 1),
