@@ -353,3 +353,21 @@ def test_network_card_plugged_in_after_start_is_used_for_discovery(lab: Lab, run
     for peer in peers:
         peer.wait_roster("ana", "bia", "hugo")
     chat_round(peers)
+
+
+def test_doctor_hears_a_running_peer_and_names_a_wrong_interface(lab: Lab, run_process) -> None:
+    ana, bia = lan(lab, ["ana", "bia"], "10.87.0")
+    ana_peer = Peer(run_process, ana, "ana")
+    ana_peer.wait_record(lambda r: r.get("code") == "mesh_listening")
+
+    doctor = run_process(bia.command(*PAPO, "doctor", "--listen", "1"))
+    doctor.rest(WAIT)
+    report = "\n".join(doctor.lines)
+    assert doctor.wait(WAIT) == 0, report
+    assert "[ok] 1 other papo node(s) heard: ana (10.87.0.1:" in report
+    assert "the test beacon came back through the kernel on eth0" in report
+
+    wrong = run_process(bia.command(*PAPO, "doctor", "--interface", "wlan0"), lang="pt")
+    wrong.rest(WAIT)
+    assert wrong.wait(WAIT) == 1
+    assert any("a interface 'wlan0' não existe aqui" in line for line in wrong.lines)

@@ -150,7 +150,7 @@ def check_route(
                 return [
                     Finding(
                         "doctor_no_multicast_route",
-                        Level.PROBLEM,
+                        Level.WARNING,  # papo peer beacons per interface; others need it
                         {"group": group},
                         ("doctor_next_route", "doctor_next_peer"),
                     )

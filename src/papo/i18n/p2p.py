@@ -134,11 +134,12 @@ CATALOG.update(
             "{without}): beacons have no way out",
         ),
         "doctor_no_multicast_route": (
-            "não há rota multicast para {group}: o kernel não sabe por onde mandar grupos "
-            "(o papo peer ainda manda beacons por interface, mas o multicast.py do roteiro não)",
-            "there is no multicast route to {group}: the kernel does not know where to send "
-            "groups (papo peer still beacons per interface, but the handout's multicast.py "
-            "cannot)",
+            "não há rota multicast para {group}: o papo peer ainda acha pares (manda beacons "
+            "por interface), mas o `papo chat` em multicast e o multicast.py do roteiro não "
+            "conseguem enviar",
+            "there is no multicast route to {group}: papo peer still finds peers (it beacons "
+            "per interface), but `papo chat` on multicast and the handout's multicast.py "
+            "cannot send",
         ),
         "doctor_route": (
             "a rota multicast para {group} sai pela interface {interface}",
