@@ -341,3 +341,72 @@ def test_ctrl_c_on_a_server_still_waiting_stops_it_cleanly(run_process):
     bia.popen.send_signal(signal.SIGINT)
     bia.wait_for("stopped.")
     assert_clean_exit(bia)
+
+
+def read_pty_until(fd: int, needle: bytes, timeout: float = 10.0) -> bytes:
+    """What the terminal shows until ``needle`` appears; fail after ``timeout`` seconds."""
+    import os
+    import select
+    import time
+
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while needle not in seen:
+        remaining = deadline - time.monotonic()
+        assert remaining > 0, f"{needle!r} not seen on the terminal; got {seen!r}"
+        ready, _, _ = select.select([fd], [], [], remaining)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # the terminal closed: the program ended
+                chunk = b""
+            assert chunk, f"{needle!r} not seen before the terminal closed; got {seen!r}"
+            seen += chunk
+    return seen
+
+
+def test_on_a_terminal_papo_prompts_with_the_name_and_ctrl_d_ends_cleanly(run_process):
+    import fcntl
+    import os
+    import pty
+    import subprocess
+    import termios
+
+    from conftest import papo_env
+
+    def own_the_terminal() -> None:  # the pty is its controlling terminal, as in a shell
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    port = free_tcp_port()
+    bia = video_server(run_process, "bia", port)
+    main_fd, child_fd = pty.openpty()
+    ana = subprocess.Popen(
+        [*PAPO, "tcp", "client", "ana", "--host", HOST, "--port", str(port)],
+        stdin=child_fd,
+        stdout=child_fd,
+        stderr=child_fd,
+        env=papo_env("en"),
+        cwd=ROOT,
+        preexec_fn=own_the_terminal,
+    )
+    os.close(child_fd)
+    try:
+        read_pty_until(main_fd, b"Connected with bia\r\nana> ")
+        os.write(main_fd, b"oi bia\r")
+        bia.wait_for("ana: oi bia")
+        bia.write("oi ana\n")
+        read_pty_until(main_fd, b"bia: oi ana\r\nana> ")
+        # Ctrl-D, not Ctrl-C: CPython's input() can miss a SIGINT that lands between the
+        # prompt and its select() (Ctrl-C is covered by the signal tests above).
+        os.write(main_fd, b"\x04")
+        shown = read_pty_until(main_fd, b"chat ended.")
+        assert b"Traceback" not in shown
+        assert ana.wait(10) == 0
+        bia.wait_for("ana: fim")
+        assert_clean_exit(bia)
+    finally:
+        if ana.poll() is None:
+            ana.kill()
+            ana.wait(5)
+        os.close(main_fd)

@@ -168,6 +168,8 @@ def _run_handout(
                     if isinstance(event, PeerVanished):
                         return EXIT_DROPPED
     except KeyboardInterrupt:
+        if interactive:
+            screen.line("")  # end the line the terminal's ^C was echoed on
         return _leave(conn, session, screen)
 
 
