@@ -371,3 +371,27 @@ def test_doctor_hears_a_running_peer_and_names_a_wrong_interface(lab: Lab, run_p
     wrong.rest(WAIT)
     assert wrong.wait(WAIT) == 1
     assert any("a interface 'wlan0' não existe aqui" in line for line in wrong.lines)
+
+
+def test_five_hosts_in_a_full_mesh_show_every_message_exactly_once(lab: Lab, run_process) -> None:
+    names = ["ana", "bia", "caio", "davi", "eva"]
+    peers = [Peer(run_process, host, host.label) for host in lan(lab, names, "10.88.0")]
+    for peer in peers:
+        peer.wait_roster(*names)
+    rounds = 5
+    for number in range(rounds):
+        for peer in peers:
+            peer.say(f"{peer.nick} #{number}")
+    for peer in peers:
+        for other in peers:
+            if other is not peer:
+                peer.wait_text(other.nick, f"{other.nick} #{rounds - 1}")
+    for peer in peers:
+        peer.quit()
+    for peer in peers:
+        links = {s["details"]["nick"] for s in peer.status("mesh_peer_linked")}
+        assert links == set(names) - {peer.nick}  # every copy had 4 ways to arrive
+        for other in peers:
+            for number in range(rounds):
+                expected = 0 if other is peer else 1
+                assert peer.count(other.nick, f"{other.nick} #{number}") == expected
