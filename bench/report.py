@@ -162,11 +162,12 @@ def fanout_table(summaries: dict[str, Any]) -> str:
             "delivered msg/s",
             "vs naive",
             "vs nats",
-            "loss %",
+            "undelivered %",
             "cut",
-            "p50 ms @1000/s",
-            "p99 ms @1000/s",
-            "loss % @1000/s",
+            "paced msg/s",
+            "p50 ms",
+            "p99 ms",
+            "undelivered % paced",
             "note",
         ]
         out.append(
