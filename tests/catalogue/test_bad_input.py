@@ -4,8 +4,9 @@ For each case a hostile peer sends its payloads, then a good user sends one mess
 The target must still run, show the good message (other users lose nothing), show at
 most one clear, terminal-safe line per bad payload, and never a traceback.
 
-Targets: the handout receiver (``papo receive``) and the TCP room server (``papo serve``),
-each a real subprocess. To add a receiver or server, write a class with the
+Targets: the handout receiver (``papo receive``), the multicast chat room (``papo chat``),
+the TCP room server (``papo serve``) and the P2P peer (``papo peer``), each a real
+subprocess. To add a receiver or server, write a class with the
 :class:`Target` methods and put it in ``TARGETS``. Stream servers also face the attacks
 only streams have (slowloris, connect-and-close storms, a port already in use).
 """
@@ -111,6 +112,36 @@ class HandoutReceiver:
         assert self.process is not None
         if self.running():
             self.send_good("sair")
+            self.process.wait(10)
+        assert self.process.popen.stderr is not None
+        stderr = self.process.popen.stderr.read()
+        self.process.stop()
+        self.sock.close()
+        self.good_sock.close()
+        return stderr
+
+
+class ChatRoom(HandoutReceiver):
+    """``papo chat`` in line mode on the multicast room: the same datagrams, another view."""
+
+    name = "multicast-chat"
+    one_line_per_payload = False  # drops are summarised, joins and leaves are shown
+
+    def start(self) -> None:
+        self.process = Process([*PAPO, "chat", "cid", "--port", str(self.port), "--plain"])
+        self.process.wait_for("in the room")
+        self._seen = len(self.process.lines)
+
+    def shown_until(self, needle: str, timeout: float) -> list[str]:
+        # After a look-alike case the chat marks the real ana too ("ana (looks like
+        # a\u200bna!): ..."): her text must arrive, with that warning.
+        return super().shown_until(needle.removeprefix("ana: "), timeout)
+
+    def stop(self) -> str:
+        """Leave the way users do (``sair`` typed); return stderr."""
+        assert self.process is not None
+        if self.running():
+            self.process.write("sair\n")
             self.process.wait(10)
         assert self.process.popen.stderr is not None
         stderr = self.process.popen.stderr.read()
@@ -300,7 +331,7 @@ class MeshPeer:
         return stderr
 
 
-TARGETS = [HandoutReceiver, RoomServer, MeshPeer]
+TARGETS = [HandoutReceiver, ChatRoom, RoomServer, MeshPeer]
 
 
 @pytest.fixture(scope="module", params=TARGETS, ids=lambda target: target.name)
