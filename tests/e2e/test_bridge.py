@@ -140,3 +140,17 @@ def test_two_lans_chat_through_the_cluster_and_each_message_shows_once_per_site(
         shown = [line.split("] ", 1)[-1] for line in receiver.lines]
         assert sorted(text for text in shown if text in lines) == sorted(lines), receiver.lines
     assert sorted(read_room(cluster)) == sorted(["oi de A", "oi de B", "fim A", "fim B"])
+
+    # A NATS user (no LAN at all) reaches both LANs, once each.
+    options = ["--plain", "--no-history", "--replay", "0"]
+    nina = run_process([*PAPO, "nats", "nina", "--server", ",".join(cluster.urls("n3")), *options])
+    nina.wait_for("NATS", WAIT)
+    nina.write("oi de nina\n")
+    for receiver in (ra, rb):
+        receiver.wait_for("nina: oi de nina", WAIT)
+    nina.write("sair\n")
+    assert nina.wait(WAIT) == 0
+    ana.write("depois de nina\n")
+    rb.wait_for("ana: depois de nina", WAIT)
+    for receiver in (ra, rb):
+        assert sum(line.endswith("nina: oi de nina") for line in receiver.lines) == 1
