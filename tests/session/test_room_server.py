@@ -282,7 +282,7 @@ def test_every_code_the_room_uses_has_a_text_in_both_languages() -> None:
     files = [
         "protocol/room.py",
         "protocol/framing.py",
-        "session/room_server.py",
+        "protocol/room_state.py",
         "transport/tcp_server.py",
         "transport/tcp_client.py",
         "ui/server.py",

@@ -1,9 +1,11 @@
-"""The room's rules (pure): who is in, what each line does, and what goes to whom.
+"""The room's rules as a pure state machine: who is in, what each line does, what goes where.
 
-:class:`Room` is the sans-I/O heart of the room server. The transport tells it that a
-connection arrived, sent a line, timed out or went away; it answers with
-:data:`Action` values (send these bytes to this connection, close that one, log this).
-No sockets, no clock (the time is passed in), no randomness.
+:class:`Room` is the sans-I/O heart of the room server (as h11's ``Connection`` is of an
+HTTP server). The transport tells it that a connection arrived, sent a line, timed out or
+went away; it answers with :data:`Action` values (send these bytes to this connection,
+close that one, log this). No sockets, no clock (the time is passed in), no randomness.
+It lives in the protocol layer so the transport can run it without importing upward;
+:mod:`papo.session.room_server` is its session-facing name.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The room server over TCP (asyncio): sockets, queues and timers around :class:`Room`.
 
 Each connection gets a reader (bytes -> :class:`~papo.protocol.framing.LineFramer` ->
-:class:`~papo.session.room_server.Room`) and a writer task draining its own bounded send
+:class:`~papo.protocol.room_state.Room`) and a writer task draining its own bounded send
 queue. A client whose queue passes :data:`SEND_QUEUE_MAX_BYTES` (it does not read fast
 enough) is cut with ``room_slow_consumer``; nobody else waits for it (the ngIRCd/NATS
 "slow consumer" rule). Silent clients are pinged after :data:`IDLE_PING_SECONDS` and cut
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from papo.errors import NetworkError
 from papo.protocol.framing import MAX_LINE_BYTES, LineFramer
 from papo.protocol.room import DEFAULT_ROOM_PORT, error_line, ping_line
-from papo.session.room_server import (
+from papo.protocol.room_state import (
     MAX_CLIENTS,
     Action,
     Broadcast,
@@ -118,7 +118,7 @@ class _Client:
 class RoomServer:
     """A chat room many clients join over TCP; see the module docstring for the rules.
 
-    ``log`` receives every :class:`~papo.session.room_server.Log` the room produces (the
+    ``log`` receives every :class:`~papo.protocol.room_state.Log` the room produces (the
     console turns them into lines); ``clock`` is the monotonic time source.
     """
 

@@ -10,8 +10,8 @@ import time
 from typing import TextIO
 
 from papo.i18n import translate
+from papo.protocol.room_state import Log
 from papo.protocol.text import terminal_safe
-from papo.session.room_server import Log
 from papo.transport.tcp_server import RoomServer, RoomServerConfig
 from papo.ui.text import clock_stamp
 
