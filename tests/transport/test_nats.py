@@ -177,14 +177,15 @@ def test_failover_loses_nothing_jetstream_stored_and_history_survives_restart(
         await ana.transport.send(say("antes"))
         await bia.until(lambda: bia.texts() == ["antes"], "before the failure")
 
-        cluster.kill("n1")  # ana's server dies; the stream keeps 2 of 3 copies
+        sent = [f"durante {index}" for index in range(20)]
+        for index, text in enumerate(sent):
+            if index == 5:  # ana's server dies mid-conversation; the stream keeps 2 of 3 copies
+                cluster.kill("n1")
+            await ana.transport.send(say(text))  # returns only once the stream stored it
+            await bia.transport.send(say(f"resposta {text}"))
         await ana.until(lambda: "nats_reconnected" in ana.statuses(), "ana fails over")
         assert "nats_disconnected" in ana.statuses()
         assert not ana.transport.server.endswith(str(cluster.node("n1").client_port))
-        sent = [f"depois {index}" for index in range(20)]
-        for text in sent:
-            await ana.transport.send(say(text))
-            await bia.transport.send(say(f"resposta {text}"))
         await bia.until(lambda: bia.texts() == ["antes", *sent], "bia gets every message")
         answers = [f"resposta {text}" for text in sent]
         await ana.until(lambda: ana.texts() == answers, "ana gets every answer")
