@@ -24,6 +24,7 @@ import re
 import shlex
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -302,10 +303,15 @@ def test_docs_show_papo_commands() -> None:
 
 @dataclass
 class Terminal:
-    """One ``<!-- test: terminal -->`` console block: a command and what it shows."""
+    """One ``<!-- test: terminal -->`` console block: a command and what it shows.
+
+    Lines ``NICK> text`` are what the user typed; every other line is output.
+    ``background`` terminals (``terminal-background``) are only started, not compared.
+    """
 
     command: list[str]
     shown: list[str]
+    background: bool = False
 
     @property
     def inputs(self) -> list[str]:
@@ -314,6 +320,19 @@ class Terminal:
     @property
     def output(self) -> list[str]:
         return [_normal(line) for line in self.shown if not PROMPT_RE.match(line)]
+
+    def lines_before_input(self, index: int) -> int:
+        """How many output lines the page shows before the user types input ``index``."""
+        typed = 0
+        outputs = 0
+        for line in self.shown:
+            if PROMPT_RE.match(line):
+                if typed == index:
+                    return outputs
+                typed += 1
+            else:
+                outputs += 1
+        raise IndexError(index)
 
 
 def _normal(line: str) -> str:
@@ -324,7 +343,7 @@ def _normal(line: str) -> str:
 def _terminals(page: Path) -> list[Terminal]:
     terminals = []
     for block in blocks_of(page):
-        if block.kind == "console" and block.marker == "terminal":
+        if block.kind == "console" and block.marker in ("terminal", "terminal-background"):
             first, *rest = block.body.rstrip("\n").splitlines()
             assert first.startswith("$ "), block.name
             words = shlex.split(first[2:])
@@ -332,11 +351,26 @@ def _terminals(page: Path) -> list[Terminal]:
             args = _papo_args(words)
             assert args is not None, block.name
             prefix = ["env", *assignments] if assignments else []
-            terminals.append(Terminal([*prefix, sys.executable, "-m", "papo", *args], rest))
+            command = [*prefix, sys.executable, "-m", "papo", *args]
+            terminals.append(Terminal(command, rest, block.marker == "terminal-background"))
     return terminals
 
 
 SCENARIO_PAGES = [page for page in PAGES if _terminals(page)]
+SCENARIO_SECONDS = 30
+
+
+def _pump(process: Process, seconds: float) -> None:
+    """Add to ``process.lines`` what the process prints within ``seconds``."""
+    process.lines.extend(process._reader.lines(seconds))
+
+
+def _wait_lines(process: Process, count: int, deadline: float, what: object) -> None:
+    """Wait until ``process`` has printed ``count`` lines, or fail at ``deadline``."""
+    while len(process.lines) < count:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: waited for {count} lines, got {process.lines!r}")
+        _pump(process, 0.05)
 
 
 @pytest.mark.netns
@@ -344,29 +378,54 @@ SCENARIO_PAGES = [page for page in PAGES if _terminals(page)]
     "page", SCENARIO_PAGES, ids=[str(p.relative_to(ROOT)) for p in SCENARIO_PAGES]
 )
 def test_terminal_scenario_shows_what_the_page_shows(page: Path, run_process) -> None:  # type: ignore[no-untyped-def]
-    """Terminals start in page order, each awaited until it shows its first line; then
-    the typing terminals take turns, one line each in page order, and every listening
-    terminal that shows the line is awaited before the next one is typed, so the outputs
-    are deterministic."""
+    """Replay the page's terminals and compare what each shows, times and ports aside.
+
+    Background terminals start first, then the others in page order, each awaited until
+    its first line. Typing terminals take turns (round robin, page order); a terminal
+    types its next line only once it shows every line the page shows before it, and
+    after each typed line every terminal that shows it as a message (``...: text``) is
+    awaited. So the order of events is the page's, and the outputs are deterministic.
+    """
     lang = "pt" if page.relative_to(DOCS).parts[0] == "pt" else "en"
-    started = []
-    for terminal in _terminals(page):
+    terminals = sorted(_terminals(page), key=lambda terminal: not terminal.background)
+    deadline = time.monotonic() + SCENARIO_SECONDS
+    started: list[tuple[Terminal, Process]] = []
+    for terminal in terminals:
         process = run_process(terminal.command, lang=lang)
-        process.wait_for(terminal.output[0], timeout=10)
+        _wait_lines(process, 1, deadline, terminal.command)
+        assert _normal(process.lines[0]) == terminal.output[0], terminal.command
         started.append((terminal, process))
-    typists = [(t, p) for t, p in started if t.inputs]
-    listeners = [(t, p) for t, p in started if not t.inputs]
-    turns = max((len(terminal.inputs) for terminal, _process in typists), default=0)
-    for turn in range(turns):
-        for terminal, process in typists:
-            if turn >= len(terminal.inputs):
-                continue
-            text = terminal.inputs[turn]
-            process.write(text + "\n")
-            for listener, listening in listeners:
-                if any(text in line for line in listener.output[len(listening.lines) :]):
-                    listening.wait_for(text, timeout=10)
-    for terminal, process in started:
+    shown = [(t, p) for t, p in started if not t.background]
+    typists = [(t, p) for t, p in shown if t.inputs]
+    typed = [0] * len(typists)
+    synced = [0] * len(shown)  # expected lines of each terminal already awaited
+    turn = 0
+    while any(typed[i] < len(t.inputs) for i, (t, _p) in enumerate(typists)):
+        for offset in range(len(typists)):
+            index = (turn + offset) % len(typists)
+            terminal, process = typists[index]
+            if typed[index] < len(terminal.inputs) and len(
+                process.lines
+            ) >= terminal.lines_before_input(typed[index]):
+                break
+        else:
+            if time.monotonic() > deadline:
+                state = [(t.command[-1], p.lines) for t, p in shown]
+                raise AssertionError(f"no terminal can type its next line: {state!r}")
+            for _terminal, process in shown:
+                _pump(process, 0.02)
+            continue
+        text = terminal.inputs[typed[index]]
+        process.write(text + "\n")
+        typed[index] += 1
+        turn = index + 1
+        for position, (other, other_process) in enumerate(shown):
+            ahead = [i for i, line in enumerate(other.output) if i >= synced[position]]
+            hits = [i for i in ahead if other.output[i].endswith(": " + text)]
+            if hits:
+                _wait_lines(other_process, hits[0] + 1, deadline, other.command)
+                synced[position] = hits[0] + 1
+    for terminal, process in shown:
         process.close_stdin()
         lines = [_normal(line) for line in process.rest(timeout=10)]
         assert lines == terminal.output, (terminal.command, process.stderr_now())
