@@ -24,8 +24,10 @@ fixture calls it, also when the test fails) deletes every namespace and bridge i
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
+import signal
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -34,6 +36,10 @@ from dataclasses import dataclass, field
 IP_COMMAND_TIMEOUT = 10.0
 
 _LAB_NUMBERS = itertools.count(1)
+
+#: Interface numbers, unique for the whole test session: the kernel destroys a deleted
+#: namespace's interfaces in the background, so a name is never reused right away.
+_INTERFACE_NUMBERS = itertools.count(1)
 
 
 def ip(*args: str) -> str:
@@ -82,7 +88,8 @@ class Lab:
         self.prefix = f"papo{os.getpid()}x{next(_LAB_NUMBERS)}"
         self.hosts: list[Host] = []
         self.bridges: list[str] = []
-        self._numbers = itertools.count(1)
+        self.links: list[str] = []  # veth ends in the test's namespace
+        self._numbers = _INTERFACE_NUMBERS
 
     def host(self, label: str) -> Host:
         """A new host with its loopback up (multicast allowed on it too)."""
@@ -112,6 +119,7 @@ class Lab:
         number = next(self._numbers)
         outside, inside = f"pv{number}", f"pv{number}h"
         ip("link", "add", outside, "type", "veth", "peer", "name", inside)
+        self.links.append(outside)
         ip("link", "set", outside, "master", bridge, "up")
         self._plug(host, inside, cidr, name or f"eth{len(host.addresses)}")
         return outside
@@ -129,6 +137,7 @@ class Lab:
         number = next(self._numbers)
         a, b = f"pv{number}a", f"pv{number}b"
         ip("link", "add", a, "type", "veth", "peer", "name", b)
+        self.links.append(a)
         ip("link", "set", a, "master", left, "up")
         ip("link", "set", b, "master", right, "up")
         return a
@@ -144,24 +153,44 @@ class Lab:
         """Plug (``up``) or unplug the cable whose bridge end is ``outside``."""
         ip("link", "set", outside, "up" if up else "down")
 
+    def _kill_leftovers(self, host: Host) -> None:
+        """Kill, by PID, what a test started in ``host`` and left running: a live process
+        would keep the namespace (and its interfaces) alive after ``ip netns del``."""
+        done = subprocess.run(
+            ["ip", "netns", "pids", host.namespace],
+            capture_output=True,
+            text=True,
+            timeout=IP_COMMAND_TIMEOUT,
+            check=False,
+        )
+        for pid in done.stdout.split():
+            with contextlib.suppress(ProcessLookupError, ValueError):
+                os.kill(int(pid), signal.SIGKILL)
+
     def close(self) -> None:
-        """Delete every namespace and bridge this lab made (errors ignored: best effort)."""
+        """Delete every namespace, veth pair and bridge this lab made (best effort).
+
+        Veth pairs and bridges are deleted explicitly, at once: a deleted namespace's
+        interfaces are only destroyed later, in the kernel's background cleanup.
+        """
+        for name in [*self.links, *self.bridges]:
+            subprocess.run(
+                ["ip", "link", "del", name],
+                capture_output=True,
+                timeout=IP_COMMAND_TIMEOUT,
+                check=False,
+            )
         for host in self.hosts:
+            self._kill_leftovers(host)
             subprocess.run(
                 ["ip", "netns", "del", host.namespace],
                 capture_output=True,
                 timeout=IP_COMMAND_TIMEOUT,
                 check=False,
             )
-        for bridge in self.bridges:
-            subprocess.run(
-                ["ip", "link", "del", bridge],
-                capture_output=True,
-                timeout=IP_COMMAND_TIMEOUT,
-                check=False,
-            )
         self.hosts.clear()
         self.bridges.clear()
+        self.links.clear()
 
 
 def open_lab() -> Iterator[Lab]:
