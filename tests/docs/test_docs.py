@@ -340,23 +340,40 @@ def _normal(line: str) -> str:
     return EPHEMERAL_PORT_RE.sub(":PORT", TIME_RE.sub("[T]", line))
 
 
-def _terminals(page: Path) -> list[Terminal]:
+def _terminals(page: Path, group: str = "") -> list[Terminal]:
+    """The terminals of scenario ``group`` of ``page`` (marker ``terminal GROUP``)."""
     terminals = []
     for block in blocks_of(page):
-        if block.kind == "console" and block.marker in ("terminal", "terminal-background"):
-            first, *rest = block.body.rstrip("\n").splitlines()
-            assert first.startswith("$ "), block.name
-            words = shlex.split(first[2:])
-            assignments = [word for word in words if re.fullmatch(r"[A-Z_]+=.*", word)]
-            args = _papo_args(words)
-            assert args is not None, block.name
-            prefix = ["env", *assignments] if assignments else []
-            command = [*prefix, sys.executable, "-m", "papo", *args]
-            terminals.append(Terminal(command, rest, block.marker == "terminal-background"))
+        kind, _, name = block.marker.partition(" ")
+        if block.kind != "console" or kind not in ("terminal", "terminal-background"):
+            continue
+        if name != group:
+            continue
+        first, *rest = block.body.rstrip("\n").splitlines()
+        assert first.startswith("$ "), block.name
+        words = shlex.split(first[2:])
+        assignments = [word for word in words if re.fullmatch(r"[A-Z_]+=.*", word)]
+        args = _papo_args(words)
+        assert args is not None, block.name
+        prefix = ["env", *assignments] if assignments else []
+        command = [*prefix, sys.executable, "-m", "papo", *args]
+        terminals.append(Terminal(command, rest, kind == "terminal-background"))
     return terminals
 
 
-SCENARIO_PAGES = [page for page in PAGES if _terminals(page)]
+def _scenarios() -> list[tuple[Path, str]]:
+    found = []
+    for page in PAGES:
+        groups = []
+        for block in blocks_of(page):
+            kind, _, name = block.marker.partition(" ")
+            if kind in ("terminal", "terminal-background") and name not in groups:
+                groups.append(name)
+        found += [(page, group) for group in groups]
+    return found
+
+
+SCENARIOS = _scenarios()
 SCENARIO_SECONDS = 30
 
 
@@ -375,9 +392,11 @@ def _wait_lines(process: Process, count: int, deadline: float, what: object) -> 
 
 @pytest.mark.netns
 @pytest.mark.parametrize(
-    "page", SCENARIO_PAGES, ids=[str(p.relative_to(ROOT)) for p in SCENARIO_PAGES]
+    ("page", "group"),
+    SCENARIOS,
+    ids=[f"{page.relative_to(ROOT)}:{group}" for page, group in SCENARIOS],
 )
-def test_terminal_scenario_shows_what_the_page_shows(page: Path, run_process) -> None:  # type: ignore[no-untyped-def]
+def test_terminal_scenario_shows_what_the_page_shows(page: Path, group: str, run_process) -> None:  # type: ignore[no-untyped-def]
     """Replay the page's terminals and compare what each shows, times and ports aside.
 
     Background terminals start first, then the others in page order, each awaited until
@@ -387,7 +406,7 @@ def test_terminal_scenario_shows_what_the_page_shows(page: Path, run_process) ->
     awaited. So the order of events is the page's, and the outputs are deterministic.
     """
     lang = "pt" if page.relative_to(DOCS).parts[0] == "pt" else "en"
-    terminals = sorted(_terminals(page), key=lambda terminal: not terminal.background)
+    terminals = sorted(_terminals(page, group), key=lambda terminal: not terminal.background)
     deadline = time.monotonic() + SCENARIO_SECONDS
     started: list[tuple[Terminal, Process]] = []
     for terminal in terminals:
