@@ -8,8 +8,11 @@ Code blocks in ``docs/**/*.md`` are checked by kind:
   ``<!-- test: netns-background expect="TEXT" -->`` (started first, must print TEXT);
 - ``console`` blocks: every ``$ papo ...`` / ``$ python multicast.py ...`` command must
   be accepted by papo's argument parser in the page's language; blocks marked
-  ``<!-- test: terminal -->`` form a scenario that is replayed with real processes in a
-  network namespace and whose output must match the page line for line (times aside).
+  ``<!-- test: terminal [GROUP] -->`` form a scenario (one per GROUP and page) that is
+  replayed with real processes in a network namespace, and whose output must match the
+  page line for line (times and ephemeral ports aside); in them, ``NICK> text`` lines are
+  what the user types. ``<!-- test: terminal-background [GROUP] -->`` starts a program
+  the scenario needs (a server) without comparing its output.
 
 ``<!-- test: skip -->`` before a block leaves it out (say why next to it).
 """
