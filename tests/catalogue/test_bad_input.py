@@ -379,7 +379,7 @@ def _wait_through_burst(target: Target, marker: str) -> list[str]:
         attempt += 1
         target.send_good(f"{marker} #{attempt}")
         try:
-            return target.shown_until(f"ana: {marker} #", timeout=2)
+            return target.shown_until(f"ana: {marker} #", timeout=1)
         except AssertionError:
             if time.monotonic() > deadline:
                 raise

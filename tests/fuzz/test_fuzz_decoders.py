@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from papo.errors import DecodeError
 
 #: Examples per decoder in the suite; ``PAPO_FUZZ_EXAMPLES`` raises it for long runs.
-EXAMPLES = int(os.environ.get("PAPO_FUZZ_EXAMPLES", "100"))
+EXAMPLES = int(os.environ.get("PAPO_FUZZ_EXAMPLES", "75"))
 
 fuzz_settings = settings(
     max_examples=EXAMPLES,
