@@ -4,6 +4,11 @@ The room is the multicast group by default (no server, no address to type);
 ``--server HOST[:PORT]`` joins a TCP room and ``--p2p`` a peer-to-peer mesh.
 Transports and the terminal UI are imported only when used, so ``multicast.py``
 still runs with the standard library alone.
+
+Every chat keeps a local history (``--history FILE``, default ``$PAPO_HISTORY`` or
+``$XDG_DATA_HOME/papo/history.sqlite3``; ``--no-history`` keeps none), under a room
+name per transport (:func:`room_name`): ``GROUP:PORT`` for the multicast room,
+``HOST:PORT`` for a server, :data:`P2P_ROOM` for the mesh, the room for NATS.
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ from papo.transport.base import ChatTransport
 
 #: The TCP port of a papo room server when ``--server`` names only the host.
 DEFAULT_SERVER_PORT = 5050
+
+#: The history room name of the peer-to-peer mesh (one mesh, one room).
+P2P_ROOM = "p2p-mesh"
 
 #: The command ``papo`` runs when given no command.
 DEFAULT_COMMAND = "chat"
@@ -96,6 +104,21 @@ def build_transport(args: argparse.Namespace, nick: str) -> ChatTransport:
     return MulticastRoomTransport(config, nick, seal=seal)
 
 
+def room_name(args: argparse.Namespace) -> str:
+    """The name this chat's messages are kept under in the local history."""
+    if getattr(args, "nats", None):
+        from papo.cli.nats import DEFAULT_NATS_ROOM
+
+        return str(getattr(args, "room", DEFAULT_NATS_ROOM))
+    if getattr(args, "server", None):
+        host, port = parse_server(args.server)
+        return f"{host}:{port}"
+    if getattr(args, "p2p", False):
+        return P2P_ROOM
+    config = multicast_config(args)
+    return f"{config.group}:{config.port}"
+
+
 def run(args: argparse.Namespace) -> int:
     """Handler of ``papo chat``: pick nick, transport and mode, then run the window."""
     from papo.ui.chat import run_chat
@@ -103,7 +126,49 @@ def run(args: argparse.Namespace) -> int:
     nick = validate_nick(args.nick) if args.nick else login_nick()
     transport = build_transport(args, nick)
     mode = "json" if args.json else "plain" if args.plain else "auto"
-    return run_chat(transport, nick, args.lang, mode=mode)
+    if args.no_history:
+        return run_chat(transport, nick, args.lang, mode=mode, scrollback=args.scrollback)
+    from papo.store.history import HistoryStore, default_history_path
+    from papo.transport.recorded import RecordedTransport
+
+    with HistoryStore(args.history or default_history_path()) as store:
+        recorded = RecordedTransport(transport, store, room_name(args), nick)
+        return run_chat(
+            recorded, nick, args.lang, mode=mode, history=recorded, scrollback=args.scrollback
+        )
+
+
+def add_history_options(parser: argparse.ArgumentParser, lang: str) -> None:
+    """``--history FILE`` / ``--no-history`` and ``--scrollback N``."""
+    pt = lang == "pt"
+    history = parser.add_mutually_exclusive_group()
+    history.add_argument(
+        "--history",
+        metavar="ARQUIVO" if pt else "FILE",
+        help=(
+            "arquivo SQLite do histórico local (padrão: $PAPO_HISTORY ou "
+            "$XDG_DATA_HOME/papo/history.sqlite3)"
+            if pt
+            else "local history SQLite file (default: $PAPO_HISTORY or "
+            "$XDG_DATA_HOME/papo/history.sqlite3)"
+        ),
+    )
+    history.add_argument(
+        "--no-history",
+        "--sem-historico",
+        action="store_true",
+        help="não guarda o histórico local" if pt else "keep no local history",
+    )
+    parser.add_argument(
+        "--scrollback",
+        type=int,
+        metavar="N",
+        help=(
+            "mostra as últimas N mensagens ao abrir (padrão: 10 no terminal, 0 no modo linha)"
+            if pt
+            else "show the last N messages on opening (default: 10 in the terminal, 0 in line mode)"
+        ),
+    )
 
 
 def register(subparsers: argparse._SubParsersAction, lang: str) -> None:  # type: ignore[type-arg]
@@ -167,6 +232,7 @@ def register(subparsers: argparse._SubParsersAction, lang: str) -> None:  # type
             else "print received messages as JSON lines, for other programs"
         ),
     )
+    add_history_options(chat, lang)
     add_multicast_options(chat, lang)
     add_passphrase_option(chat, lang)
     peer = _peer_module()

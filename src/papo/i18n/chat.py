@@ -17,6 +17,7 @@ CATALOG: dict[str, tuple[str, str]] = {
         "  /msg NOME texto  mensagem privada para NOME\n"
         "  /nick NOVO       muda seu apelido\n"
         "  /me ação         ação em terceira pessoa (* ana acena)\n"
+        "  /history [N]     as últimas N mensagens desta sala (padrão 20, máx. 500)\n"
         "  /clear           limpa a tela\n"
         "  /quit ou sair    sai da sala\n"
         "  //texto          envia um texto que começa com /",
@@ -26,6 +27,7 @@ CATALOG: dict[str, tuple[str, str]] = {
         "  /msg NICK text   private message to NICK\n"
         "  /nick NEW        change your nick\n"
         "  /me action       third-person action (* ana waves)\n"
+        "  /history [N]     the last N messages of this room (default 20, max 500)\n"
         "  /clear           clear the screen\n"
         "  /quit or sair    leave the room\n"
         "  //text           send a text that starts with /",
@@ -53,6 +55,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "chat_error": ("{reason}", "{reason}"),
     "chat_usage_me": ("uso: /me ação", "usage: /me action"),
     "chat_usage_nick": ("uso: /nick NOVO_APELIDO", "usage: /nick NEW_NICK"),
+    "chat_usage_history": (
+        "uso: /history [N], N de 1 a {max}",
+        "usage: /history [N], N from 1 to {max}",
+    ),
     "chat_usage_msg": ("uso: /msg APELIDO texto", "usage: /msg NICK text"),
     "chat_unknown_command": (
         "comando desconhecido {command}: /help mostra os comandos (//texto envia um /)",

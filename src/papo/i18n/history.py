@@ -20,6 +20,28 @@ CATALOG: dict[str, tuple[str, str]] = {
         "retenção inválida {retention!r}: guarde ao menos 1 mensagem por sala",
         "invalid retention {retention!r}: keep at least 1 message per room",
     ),
+    # /history, scroll-back and catch-up in the chat window
+    "history_shown": (
+        "histórico: as últimas {count} mensagens desta sala",
+        "history: the last {count} messages of this room",
+    ),
+    "history_scrollback": (
+        "histórico: {count} mensagens anteriores",
+        "history: {count} earlier messages",
+    ),
+    "history_caught_up": (
+        "recuperadas dos colegas: {count} mensagens que você perdeu",
+        "caught up from peers: {count} messages you missed",
+    ),
+    "history_end": ("fim do histórico", "end of history"),
+    "history_empty": (
+        "nenhuma mensagem no histórico desta sala",
+        "no messages in this room's history",
+    ),
+    "history_off": (
+        "histórico desligado (--no-history): nada foi guardado",
+        "history is off (--no-history): nothing was kept",
+    ),
     # NATS
     "nats_missing_extra": (
         "o transporte NATS precisa do extra nats: pip install 'papo[nats]'",

@@ -28,6 +28,7 @@ from papo.transport.base import (
     StatusChanged,
     TransportEvent,
 )
+from papo.transport.catch_up import CaughtUp
 
 #: Typed to leave the room (the handout's stop word); ``/quit`` does the same.
 QUIT_WORD = "sair"
@@ -36,7 +37,13 @@ QUIT_WORD = "sair"
 LEAVE_TEXT = "saiu / left"
 
 #: The chat commands, in the order ``/help`` lists them.
-COMMANDS = ("help", "who", "msg", "nick", "me", "clear", "quit")
+COMMANDS = ("help", "who", "msg", "nick", "me", "history", "clear", "quit")
+
+#: Messages ``/history`` shows when given no number.
+DEFAULT_HISTORY_LINES = 20
+
+#: The most messages one ``/history N`` shows (a larger N shows this many).
+MAX_HISTORY_LINES = 500
 
 _COMMAND_ALIASES = {
     "h": "help",
@@ -50,6 +57,8 @@ _COMMAND_ALIASES = {
     "exit": "quit",
     "sair": "quit",
     "limpar": "clear",
+    "historico": "history",
+    "histórico": "history",
 }
 
 
@@ -86,6 +95,13 @@ class ShowWho:
 
 
 @dataclass(frozen=True, slots=True)
+class ShowHistory:
+    """``/history [N]``: show the last ``count`` messages of this room from the history."""
+
+    count: int = DEFAULT_HISTORY_LINES
+
+
+@dataclass(frozen=True, slots=True)
 class ClearScreen:
     """``/clear``: wipe the message area (also a UI event)."""
 
@@ -103,7 +119,9 @@ class BadCommand:
     details: Mapping[str, object] = field(default_factory=dict)
 
 
-Command = SendText | ChangeNick | ShowHelp | ShowWho | ClearScreen | Leave | BadCommand
+Command = (
+    SendText | ChangeNick | ShowHelp | ShowWho | ShowHistory | ClearScreen | Leave | BadCommand
+)
 
 
 def parse_line(line: str) -> Command | None:
@@ -131,6 +149,8 @@ def parse_line(line: str) -> Command | None:
         return ClearScreen()
     if name == "quit":
         return Leave()
+    if name == "history":
+        return _history_command(rest)
     if name == "me":
         return SendText(MessageType.ME, rest) if rest else BadCommand("chat_usage_me")
     if name == "nick":
@@ -143,6 +163,15 @@ def parse_line(line: str) -> Command | None:
     return BadCommand("chat_unknown_command", {"command": "/" + name[:32]})
 
 
+def _history_command(rest: str) -> ShowHistory | BadCommand:
+    """``/history`` with an optional count from 1 up; above the maximum shows the maximum."""
+    if not rest:
+        return ShowHistory()
+    if not rest.isascii() or not rest.isdigit() or int(rest) < 1:
+        return BadCommand("chat_usage_history", {"max": MAX_HISTORY_LINES})
+    return ShowHistory(min(int(rest), MAX_HISTORY_LINES))
+
+
 # -- what the user interface shows -----------------------------------------------------
 
 
@@ -151,7 +180,8 @@ class ChatLine:
     """A chat, action or private message to show (``own`` = typed here).
 
     ``mention``: it names the local user (or is private to them); ``imitates``: the
-    sender's nick looks like another nick in the room (look-alike Unicode).
+    sender's nick looks like another nick in the room (look-alike Unicode); ``past``:
+    it comes from the history (``/history``, scroll-back, catch-up), not live.
     """
 
     message: ChatMessage
@@ -159,6 +189,7 @@ class ChatLine:
     own: bool = False
     mention: bool = False
     imitates: str | None = None
+    past: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +219,7 @@ class Outgoing:
     echo: ChatLine | None = None
 
 
-Action = Outgoing | UiEvent
+Action = Outgoing | UiEvent | ShowHistory
 
 
 class ChatSession:
@@ -225,6 +256,8 @@ class ChatSession:
                 return [Notice("chat_help", now)]
             case ShowWho():
                 return [Notice("chat_who", now, {"count": len(self.roster), "nicks": self.roster})]
+            case ShowHistory():
+                return [command]
             case ClearScreen():
                 return [ClearScreen()]
             case Leave():
@@ -237,16 +270,40 @@ class ChatSession:
         """The leave message (its text is never the handout's stop word)."""
         return ChatMessage(user=self.nick, data=LEAVE_TEXT, type=MessageType.LEAVE)
 
+    def past_lines(self, messages: list[ChatMessage], header: str) -> list[UiEvent]:
+        """The history block: a ``header`` notice (``{count}``), the lines, an end notice.
+
+        ``header`` is an i18n code (``history_shown``, ``history_scrollback``,
+        ``history_caught_up``). Only conversation is shown (chat, me, private, system);
+        past lines never ring the bell. Nothing to show gives ``history_empty``.
+        """
+        now = self._clock()
+        shown = [
+            ChatLine(
+                message,
+                message.ts if message.ts is not None else now,
+                own=message.user == self.nick,
+                past=True,
+            )
+            for message in messages
+            if message.type in (*_TEXT_TYPES, MessageType.SYSTEM)
+        ]
+        if not shown:
+            return [Notice("history_empty", now)]
+        return [Notice(header, now, {"count": len(shown)}), *shown, Notice("history_end", now)]
+
     def send_failed(self, error: PapoError) -> Notice:
         """The line to show when the transport refused to send."""
         return Notice("chat_error", self._clock(), error=error, warning=True)
 
     # -- transport events ----------------------------------------------------------------
 
-    def handle_event(self, event: TransportEvent) -> list[UiEvent]:
+    def handle_event(self, event: TransportEvent | CaughtUp) -> list[UiEvent]:
         """What to show for one transport event."""
         now = self._clock()
         match event:
+            case CaughtUp(messages):
+                return self.past_lines(list(messages), "history_caught_up") if messages else []
             case Delivered(message):
                 if message.type in _TEXT_TYPES:
                     shown: list[UiEvent] = []
@@ -320,7 +377,9 @@ def mentions(text: str, nick: str) -> bool:
 
 __all__ = [
     "COMMANDS",
+    "DEFAULT_HISTORY_LINES",
     "LEAVE_TEXT",
+    "MAX_HISTORY_LINES",
     "QUIT_WORD",
     "Action",
     "BadCommand",
@@ -335,6 +394,7 @@ __all__ = [
     "Outgoing",
     "SendText",
     "ShowHelp",
+    "ShowHistory",
     "ShowWho",
     "UiEvent",
     "mentions",

@@ -12,7 +12,15 @@ room is kept by everybody:
   (:func:`presence_port`), so handout receivers, which print every datagram on the chat
   port, never show heartbeats;
 - ``close()`` sends a ``leave`` whose text is :data:`LEAVE_TEXT`, never the handout's
-  ``sair``, which would stop every handout receiver on the group.
+  ``sair``, which would stop every handout receiver on the group;
+- catch-up (when given a :class:`~papo.transport.catch_up.HistoryKeeper` by
+  :meth:`MulticastRoomTransport.share_history`): on joining, a ``history-request`` goes
+  to the presence port; every member with a history answers there with at most
+  :data:`~papo.protocol.history.CATCH_UP_MAX_MESSAGES` ``history`` messages addressed
+  (``to``) to the requester's node id, once per requester. Answers that arrive within
+  :data:`CATCH_UP_WINDOW` seconds are merged by message id (:class:`CatchUp`) and
+  reported once as a :class:`~papo.transport.catch_up.CaughtUp` event. Handout
+  receivers listen on the chat port only, so they never see any of it.
 
 Programs written to the handout send ``{"user", "data"}`` without node ids: they are
 tracked by source address, and their ``sair`` is delivered like any line (the session
@@ -31,6 +39,14 @@ from typing import Protocol
 
 from papo.errors import ConfigError, DecodeError, InputError, NetworkError
 from papo.protocol.codec import decode, encode, split_text
+from papo.protocol.history import (
+    HISTORY_REQUEST_TYPE,
+    HISTORY_TYPE,
+    CatchUp,
+    history_answers,
+    history_request,
+    requested_since,
+)
 from papo.protocol.limits import DEFAULT_LIMITS, MAX_DATAGRAM_BYTES, Limits
 from papo.protocol.message import PROTOCOL_VERSION, ChatMessage, MessageType
 from papo.protocol.text import clean_input, validate_nick
@@ -43,6 +59,7 @@ from papo.transport.base import (
     StatusChanged,
     TransportEvent,
 )
+from papo.transport.catch_up import SHARED_TYPES, CaughtUp, HistoryKeeper
 from papo.transport.multicast import (
     MulticastConfig,
     MulticastReceiver,
@@ -80,6 +97,20 @@ MAX_ROSTER_MEMBERS = 512
 
 #: Distinct senders whose sequence numbers are tracked (oldest forgotten).
 MAX_TRACKED_NODES = 1024
+
+#: Seconds after joining during which peers' history answers are collected; later
+#: answers are ignored (the scroll-back is shown once, when the window closes).
+CATCH_UP_WINDOW = 1.5
+
+#: Requesters (node ids) remembered as already answered, so a repeated or replayed
+#: request never makes this node send its history twice (oldest forgotten).
+CATCH_UP_ANSWERED_CAPACITY = 256
+
+#: Envelopes sent and not yet taken by :meth:`MulticastRoomTransport.take_sent`.
+MAX_SENT_KEPT = 256
+
+#: Types that travel on the presence port, never on the chat port.
+PRESENCE_PORT_TYPES = frozenset({PRESENCE_TYPE, HISTORY_REQUEST_TYPE, HISTORY_TYPE})
 
 _TEXT_TYPES = frozenset({MessageType.CHAT, MessageType.ME, MessageType.PRIVATE})
 _QUIT_WORD = "sair"
@@ -168,6 +199,14 @@ class MulticastRoomTransport:
         self._left = False
         self._closed = False
         self._last_roster: tuple[str, ...] = ()
+        self.catch_up_window = CATCH_UP_WINDOW
+        self._keeper: HistoryKeeper | None = None
+        self._catch_up: CatchUp | None = None
+        self._caught_up: list[ChatMessage] = []
+        self._catch_up_timer: asyncio.TimerHandle | None = None
+        self._answered: OrderedDict[str, None] = OrderedDict()
+        self._history_seq = 1
+        self._sent: list[ChatMessage] = []
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -198,6 +237,17 @@ class MulticastRoomTransport:
             self._release()
             raise
         self._heartbeat = asyncio.create_task(self._beat(), name="papo-presence")
+        if self._keeper is not None:
+            self._request_history(loop)
+
+    def share_history(self, keeper: HistoryKeeper) -> None:
+        """Answer peers' catch-up requests from ``keeper`` and catch up on joining."""
+        self._keeper = keeper
+
+    def take_sent(self) -> list[ChatMessage]:
+        """The chat, me and private envelopes sent since the last call (with node and seq)."""
+        sent, self._sent = self._sent, []
+        return sent
 
     async def send(self, message: ChatMessage) -> None:
         """Send a chat, me, private, nick or leave message as this user."""
@@ -217,7 +267,7 @@ class MulticastRoomTransport:
         else:
             raise InputError("chat_unsupported_type", type=str(kind))
 
-    async def events(self) -> AsyncIterator[TransportEvent]:
+    async def events(self) -> AsyncIterator[TransportEvent | CaughtUp]:
         """Everything that arrives, until :meth:`close`."""
         while True:
             event = await self._queue.get()
@@ -234,6 +284,8 @@ class MulticastRoomTransport:
             with contextlib.suppress(NetworkError):
                 self._send_control(MessageType.LEAVE, LEAVE_TEXT)
             self._left = True
+        self._catch_up = None  # leaving: a scroll-back now would come after the goodbye
+        self._finish_catch_up()
         if self._heartbeat is not None:
             self._heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -327,6 +379,10 @@ class MulticastRoomTransport:
         self._next_seq += len(messages)
         for message in messages:
             self._transmit(message)
+            self._sent.append(message)
+            if self._catch_up is not None:
+                self._catch_up.known(message)
+        del self._sent[:-MAX_SENT_KEPT]
 
     def _send_control(self, kind: str, data: str) -> None:
         self._transmit(self._envelope(kind, data))
@@ -346,6 +402,79 @@ class MulticastRoomTransport:
         if self._seal is not None:
             payload = self._seal.seal(payload)
         sender.send(payload)
+
+    # -- catch-up --------------------------------------------------------------------
+
+    def _request_history(self, loop: asyncio.AbstractEventLoop) -> None:
+        assert self._keeper is not None
+        self._catch_up = CatchUp(self.node, self._limits)
+        request = history_request(
+            self.nick,
+            self.node,
+            self._take_history_seq(1),
+            self._keeper.newest_time(),
+            round(self._clock(), 3),
+        )
+        try:
+            self._transmit(request, self._presence_sender)
+        except NetworkError as error:
+            self._catch_up = None
+            self._emit(StatusChanged(error.code, dict(error.details)))
+            return
+        self._catch_up_timer = loop.call_later(self.catch_up_window, self._finish_catch_up)
+
+    def _take_history_seq(self, count: int) -> int:
+        # Catch-up has its own counter: it travels on the presence port, and taking chat
+        # sequence numbers would look like lost messages to everyone else.
+        first = self._history_seq
+        self._history_seq += count
+        return first
+
+    def _answer_history(self, request: ChatMessage, source: str) -> None:
+        since = requested_since(request)
+        if isinstance(since, DecodeError) or request.node is None:
+            self._drop(DecodeError("decode_bad_value", field="data"), source)
+            return
+        if self._keeper is None or self._closed or request.node in self._answered:
+            return
+        self._answered[request.node] = None
+        while len(self._answered) > CATCH_UP_ANSWERED_CAPACITY:
+            self._answered.popitem(last=False)
+        stored = [m for m in self._keeper.shared_since(since) if m.type in SHARED_TYPES]
+        answers = history_answers(
+            stored,
+            request.node,
+            nick=self.nick,
+            node=self.node,
+            first_seq=self._history_seq,
+            ts=round(self._clock(), 3),
+            limits=self._limits,
+        )
+        self._take_history_seq(len(answers))
+        try:
+            for answer in answers:
+                self._transmit(answer, self._presence_sender)
+        except NetworkError as error:
+            self._emit(StatusChanged(error.code, dict(error.details)))
+
+    def _receive_history(self, answer: ChatMessage) -> None:
+        if self._catch_up is None or answer.to != self.node:
+            return  # not for us, or the window has closed
+        message = self._catch_up.receive(answer)
+        if message is not None:
+            self._caught_up.append(message)
+
+    def _finish_catch_up(self) -> None:
+        if self._catch_up_timer is not None:
+            self._catch_up_timer.cancel()
+            self._catch_up_timer = None
+        if self._catch_up is None:
+            return
+        self._catch_up = None
+        caught, self._caught_up = self._caught_up, []
+        if caught:
+            caught.sort(key=lambda m: (m.ts or 0.0, m.node or "", m.seq or 0))
+            self._emit(CaughtUp(tuple(caught)))
 
     def _change_nick(self, new: str) -> None:
         new = validate_nick(new, self._limits.max_nick_chars)
@@ -399,9 +528,14 @@ class MulticastRoomTransport:
             return
         if result.node is not None and result.node == self.node:
             return  # our own datagram, looped back by the kernel
-        if on_presence_port != (result.type == PRESENCE_TYPE):
+        if on_presence_port != (result.type in PRESENCE_PORT_TYPES):
             return  # another room's traffic on a port this room shares with it
-        self._handle_message(result, source)
+        if result.type == HISTORY_REQUEST_TYPE:
+            self._answer_history(result, source)
+        elif result.type == HISTORY_TYPE:
+            self._receive_history(result)
+        else:
+            self._handle_message(result, source)
 
     def _drop(self, error: DecodeError, source: str) -> None:
         self.dropped += 1
@@ -442,6 +576,8 @@ class MulticastRoomTransport:
                 self._emit(Delivered(message))
         elif kind in (MessageType.CHAT, MessageType.ME, MessageType.SYSTEM):
             self._emit(Delivered(message))
+        if self._catch_up is not None:
+            self._catch_up.known(message)  # seen live: an answer carrying it is a duplicate
         self._publish_roster()
 
     def _answer_join(self) -> None:
@@ -452,7 +588,7 @@ class MulticastRoomTransport:
         except NetworkError as error:
             self._emit(StatusChanged(error.code, dict(error.details)))
 
-    def _emit(self, event: TransportEvent) -> None:
+    def _emit(self, event: TransportEvent | CaughtUp) -> None:
         if self._queue.qsize() >= self._max_queue:
             self.overflowed += 1
             return
@@ -460,13 +596,17 @@ class MulticastRoomTransport:
 
 
 __all__ = [
+    "CATCH_UP_ANSWERED_CAPACITY",
+    "CATCH_UP_WINDOW",
     "EVENT_QUEUE_SIZE",
     "JOIN_TEXT",
     "LEAVE_TEXT",
     "MAX_DATAGRAMS_PER_WAKEUP",
     "MAX_ROSTER_MEMBERS",
+    "MAX_SENT_KEPT",
     "PRESENCE_INTERVAL",
     "PRESENCE_PORT_OFFSET",
+    "PRESENCE_PORT_TYPES",
     "PRESENCE_TIMEOUT",
     "PRESENCE_TYPE",
     "MulticastRoomTransport",

@@ -6,6 +6,12 @@ every chat line the user sends, under the room's name, then passes everything th
 unchanged. Duplicates (a JetStream replay of messages already kept) are stored once.
 A history write that fails is reported once as a :class:`StatusChanged` event and
 never stops the chat.
+
+It is also the :class:`~papo.transport.catch_up.HistoryKeeper` of a serverless inner
+transport (one with ``share_history``, e.g. the multicast room): peers that join are
+answered from the store, and the :class:`~papo.transport.catch_up.CaughtUp` messages
+this node receives on joining are merged into the store (``store.merge``) before the
+event goes on to the window. :meth:`RecordedTransport.recent` serves ``/history``.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from papo.errors import PapoError
 from papo.protocol.message import ChatMessage, MessageType
 from papo.store.history import HistoryStore
 from papo.transport.base import ChatTransport, Delivered, StatusChanged, TransportEvent
+from papo.transport.catch_up import SHARED_TYPES, CaughtUp
 
 #: Message types kept in the history: the conversation, not joins, leaves or presence.
 RECORDED_TYPES = frozenset(
@@ -42,6 +49,9 @@ class RecordedTransport:
         self.nick = nick
         self.failed_writes = 0
         self._clock = clock
+        share_history = getattr(inner, "share_history", None)
+        if share_history is not None:
+            share_history(self)
 
     async def open(self) -> None:
         """Open the wrapped transport."""
@@ -65,22 +75,40 @@ class RecordedTransport:
             )
             self._keep(kept)
 
-    async def events(self) -> AsyncIterator[TransportEvent]:
+    async def events(self) -> AsyncIterator[TransportEvent | CaughtUp]:
         """The wrapped transport's events, each delivered message kept on the way."""
         async for event in self.inner.events():
+            problem = None
             if isinstance(event, Delivered) and event.message.type in RECORDED_TYPES:
                 problem = self._keep(event.message)
-                if problem is not None:
-                    yield problem
+            elif isinstance(event, CaughtUp):
+                problem = self._keep(*event.messages)
+            if problem is not None:
+                yield problem
             yield event
+
+    # -- the history, for the window and for peers --------------------------------------
+
+    def recent(self, count: int) -> list[ChatMessage]:
+        """The ``count`` newest kept messages of this room, oldest first (``/history``)."""
+        return self.store.last(self.room, count)
+
+    def newest_time(self) -> float | None:
+        """When the newest kept message of this room was sent (None: nothing kept)."""
+        newest = self.store.last(self.room, 1)
+        return newest[0].ts if newest else None
+
+    def shared_since(self, since: float) -> list[ChatMessage]:
+        """Kept public messages of this room sent after ``since`` (peers' catch-up)."""
+        return [m for m in self.store.since(self.room, ts=since) if m.type in SHARED_TYPES]
 
     async def close(self) -> None:
         """Close the wrapped transport (the store belongs to the caller)."""
         await self.inner.close()
 
-    def _keep(self, message: ChatMessage) -> StatusChanged | None:
+    def _keep(self, *messages: ChatMessage) -> StatusChanged | None:
         try:
-            self.store.append(self.room, message)
+            self.store.merge(self.room, messages)
         except PapoError as error:
             self.failed_writes += 1
             if self.failed_writes == 1:

@@ -9,6 +9,12 @@ and shows the result in one of four modes:
 - ``json``: the received envelopes as JSON lines, for other programs;
 - ``auto``: ``tui`` when stdin and stdout are terminals, else ``plain``.
 
+With a history (:class:`HistorySource`, the recording transport), ``/history N``
+shows the room's last messages, and the window may open with the last
+:data:`SCROLLBACK_LINES` as scroll-back (the TUI does; plain and JSON modes only when
+asked, so scripts get the same output every run). Past lines come between a header
+and an end line, stamped with the time they were sent.
+
 Every remote string goes through :func:`~papo.protocol.text.terminal_safe` in
 :func:`render`, the single place that turns events into text.
 """
@@ -36,6 +42,7 @@ from papo.session.chat import (
     Ended,
     Notice,
     Outgoing,
+    ShowHistory,
     UiEvent,
 )
 from papo.transport.base import (
@@ -48,6 +55,7 @@ from papo.transport.base import (
     StatusChanged,
     TransportEvent,
 )
+from papo.transport.catch_up import CaughtUp
 from papo.ui.text import clock_stamp, error_text
 
 MODES = ("auto", "tui", "plain", "json")
@@ -57,6 +65,9 @@ INPUT_QUEUE_SIZE = 256
 
 #: Seconds between two looks at the clock (to show split messages that never completed).
 TICK_SECONDS = 1.0
+
+#: Past messages the TUI shows when it opens (plain and JSON modes: none unless asked).
+SCROLLBACK_LINES = 10
 
 #: Number of distinct nick colours (style classes ``nick.0`` ... ``nick.N-1``).
 NICK_COLOURS = 12
@@ -102,6 +113,8 @@ def render(event: ChatLine | Notice, lang: str) -> list[Fragments]:
     user_style = "class:own" if event.own else f"class:{nick_style(message.user)}"
     fragments: Fragments = [stamp]
     line_style = "class:mention" if event.mention and not event.own else "class:text"
+    if event.past:
+        line_style = "class:past"
     if message.type == MessageType.ME:
         fragments += [("class:action", "* "), (user_style, user)]
     else:
@@ -124,6 +137,14 @@ def render(event: ChatLine | Notice, lang: str) -> list[Fragments]:
 def plain_text(lines: list[Fragments]) -> list[str]:
     """The fragments of each line joined, without styles."""
     return ["".join(text for _style, text in line) for line in lines]
+
+
+class HistorySource(Protocol):
+    """Where ``/history`` and the scroll-back come from (the recording transport)."""
+
+    def recent(self, count: int) -> list[ChatMessage]:
+        """The ``count`` newest messages of the room, oldest first."""
+        ...
 
 
 class ChatView(Protocol):
@@ -174,9 +195,13 @@ class JsonView(PlainView):
         if isinstance(event, Notice):
             text = notice_text(event, self.lang)
             self._dump({"event": "notice", "code": event.code, "text": text})
+        elif isinstance(event, ChatLine) and event.past:
+            self._dump({**_envelope(event.message), "past": True})
 
-    def show_transport_event(self, event: TransportEvent) -> bool:
+    def show_transport_event(self, event: TransportEvent | CaughtUp) -> bool:
         match event:
+            case CaughtUp():
+                return False  # the session's past lines: header, envelopes, end
             case Delivered(message):
                 self._dump(_envelope(message))
             case Dropped(error, source):
@@ -235,11 +260,16 @@ def _start_reader(
     threading.Thread(target=pump, name="papo-stdin", daemon=True).start()
 
 
-async def chat_loop(transport: ChatTransport, session: ChatSession, view: ChatView) -> int:
+async def chat_loop(
+    transport: ChatTransport,
+    session: ChatSession,
+    view: ChatView,
+    history: HistorySource | None = None,
+) -> int:
     """Run one chat until the user leaves or the transport ends; return the exit code."""
     await transport.open()
     receiving = asyncio.create_task(_receive(transport, session, view), name="papo-receive")
-    typing = asyncio.create_task(_type(transport, session, view), name="papo-type")
+    typing = asyncio.create_task(_type(transport, session, view, history), name="papo-type")
     ticking = asyncio.create_task(_tick(session, view), name="papo-tick")
     try:
         done, _pending = await asyncio.wait(
@@ -274,7 +304,34 @@ async def _tick(session: ChatSession, view: ChatView) -> None:
             view.show(ui_event)
 
 
-async def _type(transport: ChatTransport, session: ChatSession, view: ChatView) -> None:
+def show_history(
+    view: ChatView, session: ChatSession, history: HistorySource | None, count: int, header: str
+) -> None:
+    """Show the last ``count`` messages of the room between a header and an end line.
+
+    The scroll-back (``header`` ``history_scrollback``) shows nothing when there is
+    nothing to show; ``/history`` says so.
+    """
+    if history is None:
+        view.show(Notice("history_off", time.time(), warning=True))
+        return
+    try:
+        messages = history.recent(count)
+    except PapoError as error:
+        view.show(session.send_failed(error))
+        return
+    if not messages and header == "history_scrollback":
+        return
+    for event in session.past_lines(messages, header):
+        view.show(event)
+
+
+async def _type(
+    transport: ChatTransport,
+    session: ChatSession,
+    view: ChatView,
+    history: HistorySource | None = None,
+) -> None:
     while True:
         line = await view.read_line()
         actions = (
@@ -294,6 +351,8 @@ async def _type(transport: ChatTransport, session: ChatSession, view: ChatView) 
                     continue
                 if action.echo is not None:
                     view.show(action.echo)
+            elif isinstance(action, ShowHistory):
+                show_history(view, session, history, action.count, "history_shown")
             elif isinstance(action, Ended):
                 view.show(Notice("chat_bye", time.time()))
                 view.show(action)
@@ -334,22 +393,35 @@ def run_chat(
     mode: str = "auto",
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
+    history: HistorySource | None = None,
+    scrollback: int | None = None,
 ) -> int:
-    """Open ``transport`` as ``nick`` and run the chat window; return the exit code."""
+    """Open ``transport`` as ``nick`` and run the chat window; return the exit code.
+
+    ``history`` serves ``/history``; ``scrollback`` past lines are shown on opening
+    (None: :data:`SCROLLBACK_LINES` in the TUI, none in plain and JSON modes).
+    """
     stdin = sys.stdin if stdin is None else stdin
     stdout = sys.stdout if stdout is None else stdout
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
     session = ChatSession(nick)
-    view = _make_view(choose_mode(mode, stdin, stdout), lang, session, stdin, stdout)
+    chosen = choose_mode(mode, stdin, stdout)
+    view = _make_view(chosen, lang, session, stdin, stdout)
     view.show(Notice("chat_welcome", time.time(), {"nick": session.nick}))
-    return asyncio.run(chat_loop(transport, session, view))
+    if scrollback is None:
+        scrollback = SCROLLBACK_LINES if chosen == "tui" else 0
+    if history is not None and scrollback > 0:
+        show_history(view, session, history, scrollback, "history_scrollback")
+    return asyncio.run(chat_loop(transport, session, view, history))
 
 
 __all__ = [
     "MODES",
+    "SCROLLBACK_LINES",
     "ChatView",
     "ClearScreen",
+    "HistorySource",
     "JsonView",
     "PlainView",
     "chat_loop",
@@ -359,4 +431,5 @@ __all__ = [
     "plain_text",
     "render",
     "run_chat",
+    "show_history",
 ]

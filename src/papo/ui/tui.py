@@ -51,6 +51,7 @@ STYLE = Style.from_dict(
         "private": "ansimagenta",
         "action": "italic",
         "text": "",
+        "past": "ansibrightblack",
         "prompt": "bold",
         **{f"nick.{index}": f"bold {colour}" for index, colour in enumerate(NICK_PALETTE)},
     }
