@@ -9,6 +9,7 @@ from pathlib import Path
 from papo.protocol.message import ChatMessage
 from papo.store.history import HistoryStore
 from papo.transport.base import ChatTransport, Delivered, RosterChanged, StatusChanged
+from papo.transport.catch_up import CaughtUp
 from papo.transport.recorded import RecordedTransport
 
 
@@ -93,3 +94,50 @@ def test_a_failing_history_is_reported_once_and_the_chat_goes_on(tmp_path: Path)
     statuses = [event for event in seen if isinstance(event, StatusChanged)]
     assert [event.code for event in statuses] == ["history_write_failed"]
     assert [event for event in seen if isinstance(event, Delivered)] == script
+
+
+class ServerlessTransport(ScriptedTransport):
+    """A scripted transport that, like the multicast room, accepts a history keeper."""
+
+    def __init__(self, events: list[object]) -> None:
+        super().__init__(events)
+        self.keeper: object = None
+
+    def share_history(self, keeper: object) -> None:
+        self.keeper = keeper
+
+
+def test_a_serverless_transport_is_given_the_recorder_as_its_history_keeper(
+    tmp_path: Path,
+) -> None:
+    with HistoryStore(tmp_path / "h.sqlite3") as store:
+        inner = ServerlessTransport([])
+        recorded = RecordedTransport(inner, store, "geral", "ana")
+        assert inner.keeper is recorded
+        assert recorded.newest_time() is None
+        store.merge(
+            "geral",
+            [
+                ChatMessage(user="bia", data="um", node="b", seq=1, ts=1.0),
+                ChatMessage(user="bia", data="psiu", type="private", to="ana", node="b", ts=2.0),
+                ChatMessage(user="bia", data="tres", node="b", seq=3, ts=3.0),
+                ChatMessage(user="bia", data="[sistema]", type="system", ts=0.5),
+            ],
+        )
+        store.append("outra", ChatMessage(user="bia", data="x", node="b", seq=9, ts=9.0))
+        assert recorded.newest_time() == 3.0
+        # Private messages stay with the people who exchanged them: never shared.
+        assert [m.data for m in recorded.shared_since(0.0)] == ["[sistema]", "um", "tres"]
+        assert [m.data for m in recorded.shared_since(1.0)] == ["tres"]
+        assert [m.data for m in recorded.recent(2)] == ["psiu", "tres"]
+
+
+def test_caught_up_messages_are_merged_into_the_store_without_duplicates(tmp_path: Path) -> None:
+    first = ChatMessage(user="bia", data="um", node="b", seq=1, ts=1.0)
+    second = ChatMessage(user="caio", data="dois", node="c", seq=1, ts=2.0)
+    script = [remote("um", 1), CaughtUp((first, second))]
+    with HistoryStore(tmp_path / "h.sqlite3") as store:
+        seen = run(RecordedTransport(ServerlessTransport(script), store, "geral", "ana"))
+        assert seen == script  # the event goes on to the window
+        assert [m.data for m in store.last("geral", 10)] == ["um", "dois"]
+        assert store.count("geral") == 2
