@@ -4,7 +4,8 @@ For each case a hostile peer sends its payloads, then a good user sends one mess
 The target must still run, show the good message (other users lose nothing), show at
 most one clear, terminal-safe line per bad payload, and never a traceback.
 
-Targets: the handout receiver (``papo receive``), the multicast chat room (``papo chat``),
+Targets: the handout receiver (``papo receive``, plain and with a passphrase), the
+multicast chat room (``papo chat``),
 the TCP room server (``papo serve``) and the P2P peer (``papo peer``), each a real
 subprocess. To add a receiver or server, write a class with the
 :class:`Target` methods and put it in ``TARGETS``. Stream servers also face the attacks
@@ -119,6 +120,32 @@ class HandoutReceiver:
         self.sock.close()
         self.good_sock.close()
         return stderr
+
+
+class SealedReceiver(HandoutReceiver):
+    """``papo receive`` in passphrase mode: the good user seals, the hostile one cannot."""
+
+    name = "passphrase-receiver"
+    passphrase = "catalogo secreto"
+
+    def __init__(self) -> None:
+        super().__init__()
+        sealed = pytest.importorskip("papo.protocol.sealed")
+        if not sealed.CRYPTO_AVAILABLE:
+            pytest.skip("cryptography is not installed")
+        self.seal = sealed.DatagramSeal.from_passphrase(
+            self.passphrase, GROUP, self.port, sender_id=b"ana-sender-id-16"
+        )
+
+    def start(self) -> None:
+        command = ["env", f"PAPO_SENHA={self.passphrase}", *PAPO, "receive", "cid"]
+        self.process = Process([*command, "--port", str(self.port)])
+        self.process.wait_for("waiting for messages")
+        self._seen = len(self.process.lines)
+
+    def send_good(self, text: str) -> None:
+        payload = json.dumps({"user": "ana", "data": text}).encode()
+        self.good_sock.sendto(self.seal.seal(payload), (GROUP, self.port))
 
 
 class ChatRoom(HandoutReceiver):
@@ -331,7 +358,7 @@ class MeshPeer:
         return stderr
 
 
-TARGETS = [HandoutReceiver, ChatRoom, RoomServer, MeshPeer]
+TARGETS = [HandoutReceiver, SealedReceiver, ChatRoom, RoomServer, MeshPeer]
 
 
 @pytest.fixture(scope="module", params=TARGETS, ids=lambda target: target.name)
