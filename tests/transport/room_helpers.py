@@ -92,13 +92,19 @@ class RawClient:
         return lines  # type: ignore[return-value]
 
     async def until(
-        self, predicate: Callable[[RoomMessage], bool], timeout: float = 5.0
+        self,
+        predicate: Callable[[RoomMessage], bool],
+        timeout: float = 5.0,
+        *,
+        history: bool = False,
     ) -> RoomMessage:
-        """Skip lines until one matches ``predicate``."""
+        """Skip lines until one matches ``predicate`` (replayed lines only if ``history``)."""
         async with asyncio.timeout(timeout):
             while True:
                 message = await self.line(timeout)
                 assert message is not None, "connection closed before the expected line"
+                if message.history and not history:
+                    continue
                 if predicate(message):
                     return message
 

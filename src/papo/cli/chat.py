@@ -18,6 +18,7 @@ import getpass
 
 from papo.cli.multicast import add_multicast_options, multicast_config
 from papo.cli.passphrase import add_passphrase_option, passphrase_given, seal_from_args
+from papo.cli.room import add_tls_client_options, tls_from_args, tls_requested
 from papo.errors import ConfigError
 from papo.protocol.text import terminal_safe, validate_nick
 from papo.transport.base import ChatTransport
@@ -75,6 +76,8 @@ def build_transport(args: argparse.Namespace, nick: str) -> ChatTransport:
     """The transport the flags ask for: TCP room, P2P mesh, or the multicast room."""
     if getattr(args, "server", None) and getattr(args, "p2p", False):
         raise ConfigError("chat_modes_conflict")
+    if not getattr(args, "server", None) and tls_requested(args):
+        raise ConfigError("tls_needs_server")
     if passphrase_given(args) and (getattr(args, "server", None) or getattr(args, "p2p", False)):
         raise ConfigError("passphrase_multicast_only")
     if getattr(args, "nats", None):
@@ -91,7 +94,7 @@ def build_transport(args: argparse.Namespace, nick: str) -> ChatTransport:
             from papo.transport.tcp_client import TcpRoomClient
         except ImportError:
             raise ConfigError("chat_server_unavailable") from None
-        return TcpRoomClient(host, port, nick)
+        return TcpRoomClient(host, port, nick, tls=tls_from_args(args))
     if getattr(args, "p2p", False):
         peer = _peer_module()
         if peer is None:
@@ -233,6 +236,7 @@ def register(subparsers: argparse._SubParsersAction, lang: str) -> None:  # type
         ),
     )
     add_history_options(chat, lang)
+    add_tls_client_options(chat, lang)
     add_multicast_options(chat, lang)
     add_passphrase_option(chat, lang)
     peer = _peer_module()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import ssl
 
 from papo.errors import ConfigError
-from papo.protocol.room import DEFAULT_ROOM_PORT
+from papo.protocol.room import DEFAULT_ROOM_PORT, HISTORY_MESSAGES, MAX_HISTORY_MESSAGES
 from papo.protocol.text import terminal_safe, validate_nick
 
 #: Where ``papo serve`` listens unless told otherwise: this machine only. Use
@@ -31,13 +32,83 @@ def parse_address(text: str) -> tuple[str, int]:
     return host, port
 
 
+def add_tls_client_options(parser: argparse.ArgumentParser, lang: str) -> None:
+    """Add ``--tls``, ``--tls-ca FILE`` and ``--tls-insecure`` (how to check the server)."""
+    pt = lang == "pt"
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--tls",
+        action="store_true",
+        help=(
+            "conecta com TLS e verifica o servidor pelas CAs do sistema"
+            if pt
+            else "connect over TLS, verifying the server against the system's CAs"
+        ),
+    )
+    group.add_argument(
+        "--tls-ca",
+        metavar="ARQUIVO" if pt else "FILE",
+        help=(
+            "conecta com TLS e verifica o servidor por esta CA ou certificado (PEM)"
+            if pt
+            else "connect over TLS, verifying the server against this CA or certificate (PEM)"
+        ),
+    )
+    group.add_argument(
+        "--tls-insecure",
+        action="store_true",
+        help=(
+            "conecta com TLS SEM verificar o servidor (só para testes)"
+            if pt
+            else "connect over TLS WITHOUT verifying the server (tests only)"
+        ),
+    )
+
+
+def tls_requested(args: argparse.Namespace) -> bool:
+    """True when any of ``--tls``, ``--tls-ca`` or ``--tls-insecure`` was given."""
+    return bool(
+        getattr(args, "tls", False)
+        or getattr(args, "tls_ca", None)
+        or getattr(args, "tls_insecure", False)
+    )
+
+
+def tls_from_args(args: argparse.Namespace) -> ssl.SSLContext | None:
+    """The client TLS context the flags ask for (None: plain TCP); warns on --tls-insecure."""
+    from papo.transport.tls import TlsClientOptions, client_context
+
+    if not tls_requested(args):
+        return None
+    insecure = bool(getattr(args, "tls_insecure", False))
+    ca_file = getattr(args, "tls_ca", None)
+    if insecure:
+        from papo.ui.server import print_warning
+
+        print_warning("tls_insecure_warning", args.lang)
+    return client_context(TlsClientOptions(ca_file=ca_file, insecure=insecure))
+
+
 def _run_serve(args: argparse.Namespace) -> int:
+    from papo.protocol.room_state import RoomRules
     from papo.transport.tcp_server import RoomServerConfig
     from papo.ui.server import run_server
 
     if not 0 <= args.port <= 65535:
         raise ConfigError("bad_port", port=args.port)
-    return run_server(RoomServerConfig(host=args.host, port=args.port), args.lang)
+    if not 0 <= args.history <= MAX_HISTORY_MESSAGES:
+        raise ConfigError("room_bad_history", value=args.history, max=MAX_HISTORY_MESSAGES)
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise ConfigError("tls_needs_both")
+    tls = None
+    if args.tls_cert:
+        from papo.transport.tls import server_context
+
+        tls = server_context(args.tls_cert, args.tls_key)
+    config = RoomServerConfig(
+        host=args.host, port=args.port, rules=RoomRules(history_messages=args.history), tls=tls
+    )
+    return run_server(config, args.lang)
 
 
 def _run_connect(args: argparse.Namespace) -> int:
@@ -46,8 +117,9 @@ def _run_connect(args: argparse.Namespace) -> int:
 
     host, port = parse_address(args.server)
     nick = validate_nick(args.nick)
+    tls = tls_from_args(args)
     mode = "json" if args.json else "plain" if args.plain else "auto"
-    return run_chat(TcpRoomClient(host, port, nick), nick, args.lang, mode=mode)
+    return run_chat(TcpRoomClient(host, port, nick, tls=tls), nick, args.lang, mode=mode)
 
 
 def register(subparsers: argparse._SubParsersAction, lang: str) -> None:  # type: ignore[type-arg]
@@ -79,6 +151,31 @@ def register(subparsers: argparse._SubParsersAction, lang: str) -> None:  # type
         default=DEFAULT_ROOM_PORT,
         help="porta TCP (padrão: %(default)s)" if pt else "TCP port (default: %(default)s)",
     )
+    serve.add_argument(
+        "--history",
+        type=int,
+        default=HISTORY_MESSAGES,
+        metavar="N",
+        help=(
+            "mensagens recentes mostradas a quem entra (padrão: %(default)s; 0 desliga)"
+            if pt
+            else "recent messages shown to whoever joins (default: %(default)s; 0 turns it off)"
+        ),
+    )
+    serve.add_argument(
+        "--tls-cert",
+        metavar="ARQUIVO" if pt else "FILE",
+        help=(
+            "certificado do servidor (PEM, com a cadeia): a sala passa a usar TLS"
+            if pt
+            else "the server's certificate (PEM, with its chain): the room uses TLS"
+        ),
+    )
+    serve.add_argument(
+        "--tls-key",
+        metavar="ARQUIVO" if pt else "FILE",
+        help="chave privada do certificado (PEM)" if pt else "the certificate's private key (PEM)",
+    )
     serve.set_defaults(handler=_run_serve)
 
     connect = subparsers.add_parser(
@@ -109,4 +206,5 @@ def register(subparsers: argparse._SubParsersAction, lang: str) -> None:  # type
         action="store_true",
         help="mensagens recebidas como linhas JSON" if pt else "received messages as JSON lines",
     )
+    add_tls_client_options(connect, lang)
     connect.set_defaults(handler=_run_connect)

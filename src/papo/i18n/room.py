@@ -140,4 +140,69 @@ CATALOG: dict[str, tuple[str, str]] = {
         "endereço inválido {address!r}: use HOST, HOST:PORTA ou [IPv6]:PORTA",
         "invalid address {address!r}: use HOST, HOST:PORT or [IPv6]:PORT",
     ),
+    # history for joiners
+    "room_history_start": (
+        "--- {count} mensagem(ns) anterior(es) da sala ---",
+        "--- {count} earlier message(s) in the room ---",
+    ),
+    "room_history_end": ("--- fim das mensagens anteriores ---", "--- end of earlier messages ---"),
+    "room_bad_history": (
+        "--history deve estar entre 0 e {max} (recebido {value})",
+        "--history must be between 0 and {max} (got {value})",
+    ),
+    # TLS
+    "room_tls_client_on_plain": (
+        "o cliente tentou TLS, mas este servidor não usa TLS (inicie-o com --tls-cert e --tls-key)",
+        "the client tried TLS, but this server is plain (start it with --tls-cert and --tls-key)",
+    ),
+    "room_log_listening_tls": (
+        "Servidor da sala papo ouvindo com TLS em {addresses} (Ctrl-C encerra)",
+        "papo room server listening with TLS on {addresses} (Ctrl-C stops)",
+    ),
+    "tls_bad_cert": (
+        "certificado {cert!r} ou chave {key!r} inválidos ({reason}): use arquivos PEM que combinem",
+        "invalid certificate {cert!r} or key {key!r} ({reason}): use PEM files that match",
+    ),
+    "tls_bad_ca": (
+        "arquivo de CA {path!r} inválido ({reason}): use um certificado PEM",
+        "invalid CA file {path!r} ({reason}): use a PEM certificate",
+    ),
+    "tls_file_unreadable": (
+        "não foi possível ler {path!r}: {reason}",
+        "could not read {path!r}: {reason}",
+    ),
+    "tls_needs_server": (
+        "--tls, --tls-ca e --tls-insecure só valem com --server HOST",
+        "--tls, --tls-ca and --tls-insecure only apply with --server HOST",
+    ),
+    "tls_needs_both": (
+        "--tls-cert e --tls-key vão juntos: informe os dois",
+        "--tls-cert and --tls-key go together: give both",
+    ),
+    "tls_untrusted": (
+        "o certificado do servidor em {where} não é confiável ({reason}): use --tls-ca ARQUIVO "
+        "com a CA ou o certificado do servidor",
+        "the certificate of the server at {where} is not trusted ({reason}): use --tls-ca FILE "
+        "with its CA or certificate",
+    ),
+    "tls_hostname_mismatch": (
+        "o certificado do servidor em {where} não vale para o nome {host!r}: conecte pelo nome "
+        "que está no certificado",
+        "the certificate of the server at {where} is not valid for the name {host!r}: connect "
+        "with a name the certificate lists",
+    ),
+    "tls_server_not_tls": (
+        "o servidor em {where} não respondeu em TLS ({reason}): ele usa TLS? Tente sem --tls",
+        "the server at {where} did not answer in TLS ({reason}): does it use TLS? Try "
+        "without --tls",
+    ),
+    "tls_server_needs_tls": (
+        "o servidor em {where} usa TLS: conecte com --tls (ou --tls-ca ARQUIVO)",
+        "the server at {where} uses TLS: connect with --tls (or --tls-ca FILE)",
+    ),
+    "tls_insecure_warning": (
+        "AVISO: --tls-insecure não verifica o servidor; qualquer um no caminho pode se passar "
+        "por ele",
+        "WARNING: --tls-insecure does not verify the server; anyone on the path can pose as it",
+    ),
 }

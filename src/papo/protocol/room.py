@@ -7,8 +7,10 @@ extra keys that other programs ignore:
 ==========  =========  =======================================================
 type        direction  meaning
 ==========  =========  =======================================================
-join        c -> s     hello: ``user`` is the nick asked for (the first line)
-welcome     s -> c     joined: ``user`` is the accepted nick, ``nicks`` the roster
+join        c -> s     hello: ``user`` is the nick asked for (the first line); on a
+                       rejoin ``node``/``seq`` name the last relayed line seen
+welcome     s -> c     joined: ``user`` is the accepted nick, ``nicks`` the roster,
+                       ``history_count`` how many earlier lines follow
 join        s -> c     someone else joined (``user``)
 leave       both       c -> s: I leave. s -> c: ``user`` left, ``code`` says why
 nick        both       c -> s: ``data`` is the new nick. s -> c: ``user`` is now ``data``
@@ -20,6 +22,12 @@ error       s -> c     ``code`` (an i18n key), optional ``suggestion`` and ``det
 shutdown    s -> c     the server is stopping; reconnect later
 ping/pong   both       keep-alive: answer a ping with a pong
 ==========  =========  =======================================================
+
+The server stamps every relayed line with ``node`` (its instance, the *epoch*) and
+``seq`` (a counter of the room). Right after ``welcome`` it replays the room's last
+chat/me lines (never private ones) with ``"history": true``: scroll-back, shown once.
+A client that rejoins sends the ``node``/``seq`` of the last line it saw, so only newer
+lines are replayed (and it drops any line at or below that mark itself).
 """
 
 from __future__ import annotations
@@ -51,6 +59,17 @@ MAX_ERROR_DETAILS = 8
 
 #: The ``user`` of messages the server itself writes (control messages, notices).
 SERVER_USER = "server"
+
+#: Chat lines a room server keeps to replay to joiners unless told otherwise
+#: (``papo serve --history N``; 0 keeps none).
+HISTORY_MESSAGES = 50
+
+#: The most chat lines a room server may be told to keep (bounds its memory: each line
+#: is at most one framed line).
+MAX_HISTORY_MESSAGES = 1_000
+
+#: The key that marks a replayed (scroll-back) line.
+HISTORY_KEY = "history"
 
 _CODE_RE = re.compile(r"[a-z][a-z0-9_]{0,47}\Z")
 _DETAIL_KEY_RE = re.compile(r"[a-z][a-z0-9_]{0,31}\Z")
@@ -89,6 +108,9 @@ CLIENT_TYPES = frozenset(
 #: Types whose messages are chat a person wrote (relayed with the sender's nick).
 RELAYED_TYPES = frozenset({MessageType.CHAT, MessageType.ME, MessageType.PRIVATE})
 
+#: Types a room server keeps in its history and replays to joiners.
+REPLAYED_TYPES = frozenset({MessageType.CHAT, MessageType.ME})
+
 _EXTRA_TYPES = frozenset(
     {RoomType.WELCOME, RoomType.ROSTER, RoomType.ERROR, RoomType.LEAVE, RoomType.SHUTDOWN}
 )
@@ -103,6 +125,8 @@ class RoomMessage:
     nicks: tuple[str, ...] = ()
     suggestion: str | None = None
     details: Mapping[str, str | int] = field(default_factory=lambda: MappingProxyType({}))
+    history: bool = False
+    history_count: int = 0
 
     @property
     def type(self) -> str:
@@ -145,6 +169,8 @@ def decode_room(line: bytes, limits: Limits = DEFAULT_LIMITS) -> RoomMessage | D
     if message.plain:
         return DecodeError("room_not_json")
     if message.type not in _EXTRA_TYPES:
+        if message.type in REPLAYED_TYPES and b'"history"' in line:
+            return RoomMessage(message, history=_history_flag(line))
         return RoomMessage(message)
     try:  # the codec accepted it, so this parses; never let a surprise escape anyway
         obj = json.loads(line.decode("utf-8").removeprefix("\ufeff").strip())
@@ -153,6 +179,14 @@ def decode_room(line: bytes, limits: Limits = DEFAULT_LIMITS) -> RoomMessage | D
     if not isinstance(obj, dict):
         return DecodeError("decode_not_object", kind="?")
     return _with_extras(message, obj, limits)
+
+
+def _history_flag(line: bytes) -> bool:
+    try:  # the codec accepted it, so this parses
+        obj = json.loads(line.decode("utf-8").removeprefix("\ufeff").strip())
+    except ValueError:
+        return False
+    return isinstance(obj, dict) and obj.get(HISTORY_KEY) is True
 
 
 def _with_extras(
@@ -178,12 +212,18 @@ def _with_extras(
         and all(_is_detail(key, value) for key, value in details.items())
     ):
         return DecodeError("decode_bad_value", field="details")
+    count = obj.get("history_count", 0)
+    if isinstance(count, bool) or not isinstance(count, int):
+        return DecodeError("decode_bad_value", field="history_count")
+    if not 0 <= count <= MAX_HISTORY_MESSAGES:
+        return DecodeError("decode_bad_value", field="history_count")
     return RoomMessage(
         message,
         code=code,
         nicks=tuple(nicks),
         suggestion=suggestion,
         details=MappingProxyType(dict(details)),
+        history_count=count,
     )
 
 
@@ -206,9 +246,15 @@ def _control(kind: str, user: str = SERVER_USER, data: str = "", **fields: objec
 # --- what a client sends -----------------------------------------------------------------
 
 
-def join_line(nick: str) -> bytes:
-    """The client's hello: join the room as ``nick``."""
-    return encode_room(_control(RoomType.JOIN, user=nick))
+def join_line(nick: str, since: tuple[str, int] | None = None) -> bytes:
+    """The client's hello: join the room as ``nick``.
+
+    ``since`` is the ``(node, seq)`` of the last relayed line this client saw (on a
+    rejoin), so the server replays only newer lines.
+    """
+    if since is None:
+        return encode_room(_control(RoomType.JOIN, user=nick))
+    return encode_room(_control(RoomType.JOIN, user=nick, node=since[0], seq=since[1]))
 
 
 def who_line(nick: str) -> bytes:
@@ -239,9 +285,16 @@ def pong_line(user: str = SERVER_USER) -> bytes:
 # --- what the server sends ---------------------------------------------------------------
 
 
-def welcome_line(nick: str, nicks: Iterable[str]) -> bytes:
-    """You joined as ``nick``; ``nicks`` is everyone in the room (you included)."""
-    return encode_room(_control(RoomType.WELCOME, user=nick), nicks=sorted(nicks, key=nick_key))
+def welcome_line(nick: str, nicks: Iterable[str], history_count: int = 0) -> bytes:
+    """You joined as ``nick``; ``nicks`` is everyone in the room (you included).
+
+    ``history_count`` earlier lines (:func:`history_line`) follow this one.
+    """
+    return encode_room(
+        _control(RoomType.WELCOME, user=nick),
+        nicks=sorted(nicks, key=nick_key),
+        history_count=history_count or None,
+    )
 
 
 def roster_line(nicks: Iterable[str]) -> bytes:
@@ -279,35 +332,52 @@ def shutdown_line() -> bytes:
     return encode_room(_control(RoomType.SHUTDOWN), code="room_server_shutdown")
 
 
+def relayed(
+    message: ChatMessage, nick: str, node: str | None = None, seq: int | None = None
+) -> ChatMessage:
+    """A person's chat ``message`` as the server relays it: by ``nick``, stamped ``node:seq``."""
+    return ChatMessage(
+        user=nick,
+        data=message.data,
+        type=message.type,
+        v=PROTOCOL_VERSION,
+        id=message.id,
+        node=node,
+        seq=seq,
+        ts=message.ts,
+        part=message.part,
+        parts=message.parts,
+        to=message.to if message.type == MessageType.PRIVATE else None,
+    )
+
+
+def history_line(message: ChatMessage) -> bytes:
+    """A relayed ``message`` replayed to a joiner, marked as scroll-back."""
+    return encode_room(message, **{HISTORY_KEY: True})
+
+
 def relay_line(message: ChatMessage, nick: str) -> bytes:
     """A person's chat ``message`` as relayed by the server, attributed to ``nick``."""
-    return encode_room(
-        ChatMessage(
-            user=nick,
-            data=message.data,
-            type=message.type,
-            v=PROTOCOL_VERSION,
-            id=message.id,
-            ts=message.ts,
-            part=message.part,
-            parts=message.parts,
-            to=message.to if message.type == MessageType.PRIVATE else None,
-        )
-    )
+    return encode_room(relayed(message, nick))
 
 
 __all__ = [
     "CLIENT_TYPES",
     "DEFAULT_ROOM_PORT",
+    "HISTORY_KEY",
+    "HISTORY_MESSAGES",
     "MAX_ERROR_DETAILS",
+    "MAX_HISTORY_MESSAGES",
     "MAX_ROSTER_NICKS",
     "RELAYED_TYPES",
+    "REPLAYED_TYPES",
     "SERVER_USER",
     "RoomMessage",
     "RoomType",
     "decode_room",
     "encode_room",
     "error_line",
+    "history_line",
     "join_line",
     "joined_line",
     "leave_line",
@@ -318,6 +388,7 @@ __all__ = [
     "ping_line",
     "pong_line",
     "relay_line",
+    "relayed",
     "roster_line",
     "shutdown_line",
     "suggest_nick",

@@ -10,25 +10,30 @@ It lives in the protocol layer so the transport can run it without importing upw
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
 from papo.errors import ConfigError, DecodeError
 from papo.protocol.limits import DEFAULT_LIMITS, Limits
-from papo.protocol.message import MessageType
+from papo.protocol.message import ChatMessage, MessageType
 from papo.protocol.room import (
     CLIENT_TYPES,
+    HISTORY_MESSAGES,
     MAX_ROSTER_NICKS,
+    REPLAYED_TYPES,
     RoomMessage,
     RoomType,
     decode_room,
+    encode_room,
     error_line,
+    history_line,
     joined_line,
     left_line,
     nick_changed_line,
     nick_key,
     pong_line,
-    relay_line,
+    relayed,
     roster_line,
     shutdown_line,
     suggest_nick,
@@ -48,6 +53,11 @@ RATE_BURST = 60
 #: Bad lines (invalid, refused, over the rate) a client may send before it is cut.
 MAX_ERRORS_PER_CLIENT = 20
 
+#: Bytes of history the room keeps and replays to one joiner, at most (the oldest lines
+#: go first); well under the server's per-client send queue, so a replay never makes a
+#: joiner a slow consumer.
+HISTORY_MAX_BYTES = 256 * 1024
+
 
 @dataclass(frozen=True, slots=True)
 class RoomRules:
@@ -58,6 +68,8 @@ class RoomRules:
     rate_burst: int = RATE_BURST
     max_errors: int = MAX_ERRORS_PER_CLIENT
     limits: Limits = DEFAULT_LIMITS
+    history_messages: int = HISTORY_MESSAGES
+    history_max_bytes: int = HISTORY_MAX_BYTES
 
 
 class TokenBucket:
@@ -124,11 +136,54 @@ class _Member:
     errors: int = 0
 
 
-class Room:
-    """The room: connections, their nicks, and the rules for every line they send."""
+class RoomHistory:
+    """The room's last chat/me lines, bounded in count and bytes, each with its ``seq``."""
 
-    def __init__(self, rules: RoomRules = RoomRules()) -> None:
+    def __init__(self, max_messages: int, max_bytes: int) -> None:
+        self.max_messages = max_messages
+        self.max_bytes = max_bytes
+        self._lines: deque[tuple[int, str, bytes]] = deque()
+        self._bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    def add(self, seq: int, nick: str, line: bytes) -> None:
+        """Keep ``line`` (a framed history line by ``nick``); forget the oldest past the limits."""
+        if self.max_messages <= 0 or len(line) > self.max_bytes:
+            return
+        self._lines.append((seq, nick_key(nick), line))
+        self._bytes += len(line)
+        while len(self._lines) > self.max_messages or self._bytes > self.max_bytes:
+            _, _, old = self._lines.popleft()
+            self._bytes -= len(old)
+
+    def after(self, seq: int | None, nick: str) -> list[bytes]:
+        """The lines to replay to ``nick`` who last saw ``seq`` (None: a first join).
+
+        On a rejoin (``seq`` set) the lines ``nick`` wrote are left out: the server never
+        relays a line back to its author, so they are not part of the mark, yet that
+        client has them on its screen already.
+        """
+        if seq is None:
+            return [line for _, _, line in self._lines]
+        key = nick_key(nick)
+        return [line for number, author, line in self._lines if number > seq and author != key]
+
+
+class Room:
+    """The room: connections, their nicks, and the rules for every line they send.
+
+    ``epoch`` names this run of the room (the server picks a random one); relayed lines
+    carry it as ``node`` with a counter as ``seq``, so a rejoining client can say what
+    it has already seen.
+    """
+
+    def __init__(self, rules: RoomRules = RoomRules(), epoch: str = "room") -> None:
         self.rules = rules
+        self.epoch = epoch
+        self.history = RoomHistory(rules.history_messages, rules.history_max_bytes)
+        self._seq = 0
         self._members: dict[int, _Member] = {}
         self._joined: dict[int, _Member] = {}  # in join order
         self._by_key: dict[str, _Member] = {}
@@ -192,8 +247,10 @@ class Room:
             return self._rename(member, decoded.message.data)
         if kind == MessageType.PRIVATE:
             return self._private(member, decoded)
-        line_out = relay_line(decoded.message, member.nick)
-        return [Broadcast(tuple(c for c in self._joined if c != conn), line_out)]
+        message = self._relayed(decoded, member.nick)
+        if kind in REPLAYED_TYPES:
+            self.history.add(self._seq, message.user, history_line(message))
+        return [Broadcast(tuple(c for c in self._joined if c != conn), encode_room(message))]
 
     def expel(self, conn: int, reason: str) -> list[Action]:
         """Tell ``conn`` why (``reason``, an i18n code), close it, and tell the room."""
@@ -255,8 +312,10 @@ class Room:
         self._joined[member.conn] = member
         self._by_key[nick_key(nick)] = member
         others = tuple(c for c in self._joined if c != member.conn)
+        since = decoded.message.seq if decoded.message.node == self.epoch else None
+        replay = self.history.after(since, nick)
         return [
-            Send(member.conn, welcome_line(nick, self.nicks)),
+            Send(member.conn, welcome_line(nick, self.nicks, len(replay)) + b"".join(replay)),
             Broadcast(others, joined_line(nick)),
             Log("room_log_joined", {"nick": nick, "peer": member.peer, "count": len(self._joined)}),
         ]
@@ -300,7 +359,11 @@ class Room:
         target = self._by_key.get(nick_key(to))
         if target is None:
             return [Send(member.conn, error_line("room_unknown_nick", nick=to))]
-        return [Send(target.conn, relay_line(decoded.message, member.nick))]
+        return [Send(target.conn, encode_room(self._relayed(decoded, member.nick)))]
+
+    def _relayed(self, decoded: RoomMessage, nick: str) -> ChatMessage:
+        self._seq += 1
+        return relayed(decoded.message, nick, self.epoch, self._seq)
 
     def _remove(self, member: _Member, reason: str, *, close: bool) -> list[Action]:
         self._members.pop(member.conn, None)
@@ -329,6 +392,7 @@ class Room:
 
 
 __all__ = [
+    "HISTORY_MAX_BYTES",
     "MAX_CLIENTS",
     "MAX_ERRORS_PER_CLIENT",
     "RATE_BURST",
@@ -338,6 +402,7 @@ __all__ = [
     "Close",
     "Log",
     "Room",
+    "RoomHistory",
     "RoomRules",
     "Send",
     "TokenBucket",

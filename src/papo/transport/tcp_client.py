@@ -4,6 +4,11 @@
 transport events, answers keep-alive pings (and pings a silent server itself), and when
 the server goes away it reconnects with exponential backoff and rejoins with its nick,
 reporting ``StatusChanged("reconnecting")`` then ``StatusChanged("connected")``.
+
+The room's earlier lines, replayed after the welcome, are delivered between
+``StatusChanged("room_history_start")`` and ``StatusChanged("room_history_end")``. The
+client remembers the ``node``/``seq`` of the last relayed line it saw and sends it when it
+rejoins, so a reconnect replays only what it missed, and never shows a line twice.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import ssl
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -42,6 +48,7 @@ from papo.transport.base import (
     StatusChanged,
     TransportEvent,
 )
+from papo.transport.tls import handshake_error, looks_like_tls
 
 #: Seconds to wait for the TCP connection to the server.
 CONNECT_TIMEOUT_SECONDS = 5.0
@@ -113,7 +120,11 @@ _END = object()
 
 
 class TcpRoomClient:
-    """Join the room of a ``papo serve`` at ``host``:``port`` as ``nick``."""
+    """Join the room of a ``papo serve`` at ``host``:``port`` as ``nick``.
+
+    With ``tls`` (a client context from :func:`papo.transport.tls.client_context`) the
+    connection is TLS and the server's certificate is checked against ``host``.
+    """
 
     def __init__(
         self,
@@ -122,10 +133,13 @@ class TcpRoomClient:
         nick: str,
         *,
         config: RoomClientConfig | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.host = host
         self.port = port
         self.config = config or RoomClientConfig()
+        self.tls = tls
+        self._first_bytes = b""  # what the server sent first on this connection
         self._asked_nick = nick
         self._nick = nick
         self._roster: dict[str, str] = {}
@@ -139,8 +153,12 @@ class TcpRoomClient:
         self._closing = False
         self._leaving = False  # the user sent a leave: the server's close is expected
         self._ended = False
+        self._mark: tuple[str, int] | None = None  # (node, seq) of the last relayed line
+        self._history_pending = 0  # replayed lines still expected after the welcome
         #: Events dropped because the UI did not keep up.
         self.dropped_events = 0
+        #: Relayed lines dropped because they were already shown (replays after a rejoin).
+        self.duplicates = 0
 
     @property
     def nick(self) -> str:
@@ -230,20 +248,31 @@ class TcpRoomClient:
 
     async def _connect_and_join(self) -> None:
         """Open the TCP connection and join as ``self._nick``; leaves it ready to read."""
+        tls = self.tls
         try:
             async with asyncio.timeout(self.config.connect_timeout):
-                reader, writer = await asyncio.open_connection(self.host, self.port)
+                reader, writer = await asyncio.open_connection(
+                    self.host,
+                    self.port,
+                    ssl=tls,
+                    server_hostname=self.host if tls is not None else None,
+                    ssl_handshake_timeout=self.config.connect_timeout if tls is not None else None,
+                )
         except TimeoutError as exc:
             raise NetworkError("room_unreachable", where=self._where, reason="timeout") from exc
         except OSError as exc:
+            tls_error = handshake_error(exc, self._where, self.host) if tls is not None else None
+            if tls_error is not None:
+                raise tls_error from exc
             raise NetworkError(
                 "room_unreachable", where=self._where, reason=exc.strerror or str(exc)
             ) from exc
         self._reader, self._writer = reader, writer
         self._framer = LineFramer(self.config.max_line_bytes)
         self._backlog = deque()
+        self._first_bytes = b""
         try:
-            writer.write(join_line(self._nick))
+            writer.write(join_line(self._nick, self._mark))
             async with asyncio.timeout(self.config.join_timeout):
                 await writer.drain()
                 welcome = await self._await_welcome()
@@ -252,6 +281,8 @@ class TcpRoomClient:
             raise NetworkError("room_join_timeout", where=self._where) from exc
         except (OSError, _ServerGone) as exc:
             self._drop_connection()
+            if tls is None and looks_like_tls(self._first_bytes):
+                raise NetworkError("tls_server_needs_tls", where=self._where) from exc
             raise NetworkError("room_closed_during_join", where=self._where) from exc
         except ConfigError:
             self._drop_connection()
@@ -259,6 +290,7 @@ class TcpRoomClient:
         self._nick = welcome.message.user
         self._roster = {nick_key(nick): nick for nick in welcome.nicks}
         self._roster[nick_key(self._nick)] = self._nick
+        self._history_pending = welcome.history_count
         self._connected = True
 
     async def _await_welcome(self) -> RoomMessage:
@@ -293,6 +325,8 @@ class TcpRoomClient:
                 data = await self._reader.read(64 * 1024)
             if not data:
                 raise _ServerGone
+            if not self._first_bytes:
+                self._first_bytes = data[:8]
             self._backlog.extend(self._framer.feed(data))
         return self._backlog.popleft()
 
@@ -371,6 +405,8 @@ class TcpRoomClient:
     def _joined_events(self) -> None:
         self._put(StatusChanged("connected", {"where": self._where, "nick": self._nick}))
         self._put(RosterChanged(self.roster))
+        if self._history_pending:
+            self._put(StatusChanged("room_history_start", {"count": self._history_pending}))
 
     def _handle(self, item: bytes | DecodeError) -> None:
         """Turn one line from the server into events."""
@@ -381,7 +417,12 @@ class TcpRoomClient:
         message = decoded.message
         kind = decoded.type
         if kind in RELAYED_TYPES:
-            self._put(Delivered(message))
+            if self._is_new(message):
+                self._put(Delivered(message))
+            if decoded.history and self._history_pending:
+                self._history_pending -= 1
+                if not self._history_pending:
+                    self._put(StatusChanged("room_history_end"))
         elif kind == RoomType.JOIN:
             self._roster[nick_key(message.user)] = message.user
             self._put(Delivered(message))
@@ -406,6 +447,17 @@ class TcpRoomClient:
         elif kind == RoomType.SHUTDOWN:
             self._put(StatusChanged("room_server_shutdown", {"where": self._where}))
             raise _ServerGone
+
+    def _is_new(self, message: ChatMessage) -> bool:
+        """False for a relayed line at or below the last one seen; moves the mark on."""
+        node, seq = message.node, message.seq
+        if node is None or seq is None:
+            return True  # a server without marks: nothing to compare
+        if self._mark is not None and self._mark[0] == node and seq <= self._mark[1]:
+            self.duplicates += 1
+            return False
+        self._mark = (node, seq)
+        return True
 
     def _renamed(self, message: ChatMessage) -> None:
         old, new = message.user, message.data

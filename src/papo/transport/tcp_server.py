@@ -8,6 +8,12 @@ enough) is cut with ``room_slow_consumer``; nobody else waits for it (the ngIRCd
 :data:`DEAD_PEER_SECONDS` later; a connection that does not join within
 :data:`HELLO_TIMEOUT_SECONDS` is closed. :meth:`RoomServer.close` tells everyone and
 closes within :data:`SHUTDOWN_GRACE_SECONDS`.
+
+With ``RoomServerConfig.tls`` (an :class:`ssl.SSLContext`, see :mod:`papo.transport.tls`)
+every connection is TLS; a handshake that fails (a plain client, garbage, an untrusting
+client) costs only that connection, and must finish within :data:`HELLO_TIMEOUT_SECONDS`.
+A plain server closes a connection that opens with a TLS handshake at once, so a client
+with ``--tls`` gets a clear error instead of waiting.
 """
 
 from __future__ import annotations
@@ -16,7 +22,9 @@ import asyncio
 import contextlib
 import errno
 import itertools
+import secrets
 import socket
+import ssl
 import time
 from collections import deque
 from collections.abc import Callable
@@ -64,6 +72,9 @@ LISTEN_BACKLOG = 1024
 
 _READ_CHUNK = 64 * 1024
 
+#: How a TLS connection starts: a handshake record (0x16) of TLS/SSL 3.x.
+_TLS_HANDSHAKE_START = b"\x16\x03"
+
 
 @dataclass(frozen=True, slots=True)
 class RoomServerConfig:
@@ -80,6 +91,7 @@ class RoomServerConfig:
     shutdown_grace: float = SHUTDOWN_GRACE_SECONDS
     max_connections: int = MAX_CONNECTIONS
     rules: RoomRules = field(default_factory=RoomRules)
+    tls: ssl.SSLContext | None = None
 
 
 def format_peer(address: object) -> str:
@@ -119,7 +131,8 @@ class RoomServer:
     """A chat room many clients join over TCP; see the module docstring for the rules.
 
     ``log`` receives every :class:`~papo.protocol.room_state.Log` the room produces (the
-    console turns them into lines); ``clock`` is the monotonic time source.
+    console turns them into lines); ``clock`` is the monotonic time source; ``epoch``
+    names this run in the marks of relayed lines (random unless given).
     """
 
     def __init__(
@@ -128,9 +141,10 @@ class RoomServer:
         *,
         log: Callable[[Log], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        epoch: str | None = None,
     ) -> None:
         self.config = config or RoomServerConfig()
-        self.room = Room(self.config.rules)
+        self.room = Room(self.config.rules, epoch or secrets.token_hex(6))
         self._log = log or (lambda entry: None)
         self._clock = clock
         self._server: asyncio.Server | None = None
@@ -167,6 +181,8 @@ class RoomServer:
                 backlog=LISTEN_BACKLOG,
                 reuse_address=True,
                 limit=_READ_CHUNK,
+                ssl=self.config.tls,
+                ssl_handshake_timeout=self.config.hello_timeout if self.config.tls else None,
             )
         except socket.gaierror as exc:  # an OSError too: name lookup failed
             raise NetworkError("room_bad_host", host=host, reason=exc.strerror) from exc
@@ -183,7 +199,7 @@ class RoomServer:
         self._addresses = [sock.getsockname()[:2] for sock in self._server.sockets]
         self._log(
             Log(
-                "room_log_listening",
+                "room_log_listening_tls" if self.config.tls else "room_log_listening",
                 {"addresses": ", ".join(format_peer(a) for a in self.addresses)},
             )
         )
@@ -286,6 +302,12 @@ class RoomServer:
                 pinged = True
                 self._queue(client, ping_line())
                 continue
+            if (
+                self.config.tls is None
+                and not self.room.is_joined(conn)
+                and data.startswith(_TLS_HANDSHAKE_START)
+            ):
+                return "room_tls_client_on_plain"
             if not data:
                 for item in framer.end():
                     self._apply(self.room.receive(conn, item, self._clock()))

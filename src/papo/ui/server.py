@@ -36,6 +36,12 @@ def log_line(entry: Log, lang: str, moment: float | None = None) -> str:
     return f"[{stamp}] {translate(entry.code, lang, **details)}"
 
 
+def print_warning(code: str, lang: str, out: TextIO | None = None) -> None:
+    """Print the one-line warning ``code`` (an i18n key) on stderr."""
+    with contextlib.suppress(OSError, ValueError):
+        print(translate(code, lang), file=out or sys.stderr, flush=True)
+
+
 def run_server(config: RoomServerConfig, lang: str, out: TextIO | None = None) -> int:
     """Run the room server until Ctrl-C or SIGTERM; return the exit code."""
     return asyncio.run(serve(config, lang, out or sys.stdout))
@@ -67,4 +73,4 @@ async def serve(config: RoomServerConfig, lang: str, out: TextIO) -> int:
     return 0
 
 
-__all__ = ["log_line", "run_server", "serve"]
+__all__ = ["log_line", "print_warning", "run_server", "serve"]
