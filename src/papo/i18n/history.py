@@ -22,16 +22,16 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     # /history, scroll-back and catch-up in the chat window
     "history_shown": (
-        "histórico: as últimas {count} mensagens desta sala",
-        "history: the last {count} messages of this room",
+        "histórico: as últimas {count} mensagem(ns) desta sala",
+        "history: the last {count} message(s) of this room",
     ),
     "history_scrollback": (
-        "histórico: {count} mensagens anteriores",
-        "history: {count} earlier messages",
+        "histórico: {count} mensagem(ns) anterior(es)",
+        "history: {count} earlier message(s)",
     ),
     "history_caught_up": (
-        "recuperadas dos colegas: {count} mensagens que você perdeu",
-        "caught up from peers: {count} messages you missed",
+        "recuperadas dos colegas: {count} mensagem(ns) que você perdeu",
+        "caught up from peers: {count} message(s) you missed",
     ),
     "history_end": ("fim do histórico", "end of history"),
     "history_empty": (
