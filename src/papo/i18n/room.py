@@ -192,9 +192,14 @@ CATALOG: dict[str, tuple[str, str]] = {
         "with a name the certificate lists",
     ),
     "tls_server_not_tls": (
-        "o servidor em {where} não respondeu em TLS ({reason}): ele usa TLS? Tente sem --tls",
-        "the server at {where} did not answer in TLS ({reason}): does it use TLS? Try "
-        "without --tls",
+        "o servidor em {where} não respondeu em TLS: ele usa TLS? Tente sem --tls",
+        "the server at {where} did not answer in TLS: does it use TLS? Try without --tls",
+    ),
+    "room_closed_silently": (
+        "o servidor em {where} fechou a conexão sem responder: se ele usa TLS, conecte com "
+        "--tls (ou --tls-ca ARQUIVO)",
+        "the server at {where} closed the connection without answering: if it uses TLS, "
+        "connect with --tls (or --tls-ca FILE)",
     ),
     "tls_server_needs_tls": (
         "o servidor em {where} usa TLS: conecte com --tls (ou --tls-ca ARQUIVO)",

@@ -283,6 +283,8 @@ class TcpRoomClient:
             self._drop_connection()
             if tls is None and looks_like_tls(self._first_bytes):
                 raise NetworkError("tls_server_needs_tls", where=self._where) from exc
+            if tls is None and not self._first_bytes:
+                raise NetworkError("room_closed_silently", where=self._where) from exc
             raise NetworkError("room_closed_during_join", where=self._where) from exc
         except ConfigError:
             self._drop_connection()
