@@ -79,3 +79,46 @@ def test_a_bad_group_is_one_line_on_stderr_and_exit_code_2(
     assert main(["--lang", "en", "chat", "ana", "--group", "10.0.0.1"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "is not a multicast group address" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "room"),
+    [
+        (["chat", "ana"], "224.3.29.71:5007"),
+        (["chat", "ana", "--group", "239.1.2.3", "--port", "6000"], "239.1.2.3:6000"),
+        (["chat", "ana", "--server", "sala.local"], f"sala.local:{chat_cli.DEFAULT_SERVER_PORT}"),
+        (["chat", "ana", "--server", "[::1]:7000"], "::1:7000"),
+        (["chat", "ana", "--p2p"], chat_cli.P2P_ROOM),
+        (["chat", "ana", "--nats", "nats://127.0.0.1:4222"], "geral"),
+    ],
+)
+def test_each_transport_keeps_its_history_under_its_room_name(
+    monkeypatch: pytest.MonkeyPatch, argv: list[str], room: str
+) -> None:
+    seen: list[argparse.Namespace] = []
+    monkeypatch.setattr(chat_cli, "run", lambda args: seen.append(args) or 0)
+    assert main(argv) == 0
+    assert chat_cli.room_name(seen[0]) == room
+    assert (seen[0].history, seen[0].no_history, seen[0].scrollback) == (None, False, None)
+
+
+def test_history_file_and_no_history_are_exclusive(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seen: list[argparse.Namespace] = []
+    monkeypatch.setattr(chat_cli, "run", lambda args: seen.append(args) or 0)
+    assert main(["chat", "ana", "--history", "/tmp/h.db", "--scrollback", "3"]) == 0
+    assert (seen[0].history, seen[0].scrollback) == ("/tmp/h.db", 3)
+    assert main(["chat", "ana", "--sem-historico"]) == 0
+    assert seen[1].no_history is True
+    with pytest.raises(SystemExit):
+        main(["chat", "ana", "--history", "h.db", "--no-history"])
+
+
+def test_help_names_the_real_scroll_back_default(capsys: pytest.CaptureFixture[str]) -> None:
+    from papo.ui.chat import SCROLLBACK_LINES
+
+    with pytest.raises(SystemExit):
+        main(["--lang", "en", "chat", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert f"default: {SCROLLBACK_LINES} in the terminal" in help_text
