@@ -159,3 +159,33 @@ def test_late_joiner_catches_up_once_from_two_members_and_handout_receivers_see_
     after = [line for line in heard[joined + 1 :] if line.strip()]
     assert after[0].endswith("ana: fim"), after
     receiver.stop()
+
+
+def test_an_unwritable_default_history_is_one_warning_and_the_chat_goes_on(
+    run_process, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the history directory should be\n")
+    port = free_udp_port()
+    chat = run_process(
+        [
+            "env",
+            f"PAPO_HISTORY={blocker}/h.sqlite3",
+            *PAPO,
+            "chat",
+            "ana",
+            "--plain",
+            "--port",
+            str(port),
+        ]
+    )
+    chat.wait_for("! could not open the history")
+    chat.wait_for(IN_ROOM)
+    chat.write("/history\n")
+    chat.wait_for("history is off")
+    chat.close_stdin()
+    assert chat.wait() == 0
+
+    named = run_process([*PAPO, "chat", "ana", "--plain", "--history", f"{blocker}/h.sqlite3"])
+    assert named.wait() == 2
+    assert "could not open the history" in named.popen.stderr.read()

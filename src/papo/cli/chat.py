@@ -134,7 +134,16 @@ def run(args: argparse.Namespace) -> int:
     from papo.store.history import HistoryStore, default_history_path
     from papo.transport.recorded import RecordedTransport
 
-    with HistoryStore(args.history or default_history_path()) as store:
+    try:
+        store = HistoryStore(args.history or default_history_path())
+    except ConfigError as error:
+        if args.history:
+            raise  # the file the user named: say why, do not chat without it
+        # The default place is not writable (a read-only home): chat, without history.
+        return run_chat(
+            transport, nick, args.lang, mode=mode, scrollback=args.scrollback, warning=error
+        )
+    with store:
         recorded = RecordedTransport(transport, store, room_name(args), nick)
         return run_chat(
             recorded, nick, args.lang, mode=mode, history=recorded, scrollback=args.scrollback

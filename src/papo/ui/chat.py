@@ -395,11 +395,13 @@ def run_chat(
     stdout: TextIO | None = None,
     history: HistorySource | None = None,
     scrollback: int | None = None,
+    warning: PapoError | None = None,
 ) -> int:
     """Open ``transport`` as ``nick`` and run the chat window; return the exit code.
 
     ``history`` serves ``/history``; ``scrollback`` past lines are shown on opening
     (None: :data:`SCROLLBACK_LINES` in the TUI, none in plain and JSON modes).
+    ``warning`` is shown after the welcome (e.g. why there is no history).
     """
     stdin = sys.stdin if stdin is None else stdin
     stdout = sys.stdout if stdout is None else stdout
@@ -409,6 +411,8 @@ def run_chat(
     chosen = choose_mode(mode, stdin, stdout)
     view = _make_view(chosen, lang, session, stdin, stdout)
     view.show(Notice("chat_welcome", time.time(), {"nick": session.nick}))
+    if warning is not None:
+        view.show(session.send_failed(warning))
     if scrollback is None:
         scrollback = SCROLLBACK_LINES if chosen == "tui" else 0
     if history is not None and scrollback > 0:
