@@ -167,18 +167,8 @@ def test_an_unwritable_default_history_is_one_warning_and_the_chat_goes_on(
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("a file where the history directory should be\n")
     port = free_udp_port()
-    chat = run_process(
-        [
-            "env",
-            f"PAPO_HISTORY={blocker}/h.sqlite3",
-            *PAPO,
-            "chat",
-            "ana",
-            "--plain",
-            "--port",
-            str(port),
-        ]
-    )
+    unwritable = f"PAPO_HISTORY={blocker}/h.sqlite3"
+    chat = run_process(["env", unwritable, *PAPO, "chat", "ana", "--plain", "--port", str(port)])
     chat.wait_for("! could not open the history")
     chat.wait_for(IN_ROOM)
     chat.write("/history\n")
