@@ -58,3 +58,8 @@ def test_skeleton_is_total_and_idempotent(text: str) -> None:
     once = skeleton(text)
     assert isinstance(once, str)
     assert skeleton(once) == once
+
+
+def test_cyrillic_capital_i_has_the_same_skeleton_as_its_skeleton() -> None:
+    # Found by hypothesis: "І" -> "і" -> "i" -> "l" used to stop one step short.
+    assert skeleton("І") == skeleton(skeleton("І")) == "l"

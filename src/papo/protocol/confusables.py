@@ -71,6 +71,27 @@ CONFUSABLES: dict[str, str] = {
     ".": "-",
 }
 
+
+def _resolve_chains(table: dict[str, str]) -> dict[str, str]:
+    """Map every entry to its final form ("і" -> "i" -> "l" becomes "і" -> "l").
+
+    Without this, :func:`skeleton` would not be idempotent, and a nick and its skeleton
+    could be judged different people.
+    """
+
+    def final(text: str) -> str:
+        for _ in range(len(table)):  # chains are short; the bound only guards cycles
+            mapped = "".join(table.get(char, char) for char in text)
+            if mapped == text:
+                break
+            text = mapped
+        return text
+
+    return {char: final(target) for char, target in table.items()}
+
+
+CONFUSABLES = _resolve_chains(CONFUSABLES)
+
 #: The longest nick :func:`skeleton` looks at; longer input is cut (bounded work).
 MAX_SKELETON_INPUT = 256
 
