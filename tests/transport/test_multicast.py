@@ -11,6 +11,7 @@ import pytest
 from papo.errors import ConfigError, NetworkError
 from papo.transport.multicast import (
     MulticastConfig,
+    MulticastReceiver,
     _os_error,
     format_address,
     parse_group,
@@ -80,3 +81,12 @@ def test_operating_system_errors_become_explained_network_errors(errno_value, co
     )
     assert isinstance(error, NetworkError) and error.code == code
     assert "\n" not in str(error)
+
+
+@pytest.mark.netns
+def test_receiver_asks_for_a_large_receive_buffer() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as plain:
+        default = plain.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
+    with MulticastReceiver(MulticastConfig(port=5099)) as receiver:
+        granted = receiver.socket.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
+    assert granted > default

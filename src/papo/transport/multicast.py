@@ -22,6 +22,11 @@ DEFAULT_GROUP = "224.3.29.71"
 DEFAULT_PORT = 5007
 DEFAULT_TTL = 1
 
+#: Receive buffer asked of the kernel for a receiver socket (capped by net.core.rmem_max).
+#: The default (about 208 KiB) overflows during a burst of a few thousand datagrams,
+#: and the kernel then drops good and bad datagrams alike.
+RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024
+
 _IPV6_LINK_LOCAL_SCOPE = 2  # RFC 4291 multicast scope: 1 interface-local, 2 link-local
 _NO_ROUTE_ERRNOS = {errno.ENETUNREACH, errno.ENODEV, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL}
 _PERMISSION_ERRNOS = {errno.EACCES, errno.EPERM}
@@ -197,6 +202,8 @@ class MulticastReceiver:
         self._socket = socket.socket(family, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
         try:
             self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            with contextlib.suppress(OSError):  # a smaller buffer still works
+                self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER_BYTES)
             if hasattr(socket, "SO_REUSEPORT"):
                 with contextlib.suppress(OSError):
                     self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
