@@ -104,7 +104,8 @@ def run_ceiling(services: Services, subscribers: int, profile: Profile) -> dict[
     generator = LoadGenerator(FIREHOSE.wire(), "127.0.0.1", service.port or 0)
     try:
         generator.connect(subscribers, 0, SETUP_DEADLINE_S)
-        per_sub = max(profile.min_messages, profile.deliveries * 2 // subscribers)
+        # long enough to be steady: at least 2 000 messages for each subscriber
+        per_sub = max(2 * profile.min_messages, profile.deliveries * 4 // subscribers)
         out["receive"] = _measure(generator.receive_only(per_sub, profile.blast_deadline_s))
     except LoadError as exc:
         out["error"] = str(exc)

@@ -12,6 +12,7 @@ Run it inside a namespace like the harness (it only uses 127.0.0.1 and no multic
 from __future__ import annotations
 
 import cProfile
+import importlib.util
 import io
 import pstats
 import signal
@@ -96,6 +97,9 @@ def main() -> int:
             20 if quick else 100, 500 if quick else 4_000, 0 if quick else 1_000, uvloop
         ),
     ]
+    if not quick and not uvloop and importlib.util.find_spec("uvloop") is not None:
+        # the same server on uvloop, where the join path was measured much slower
+        parts.append(profile_server(10, 200, 600, uvloop=True))
     text = "\n\n".join(parts)
     print(text)
     if not quick:
