@@ -38,6 +38,7 @@ def chat(text: str = "oi", seq: int = 1) -> ChatMessage:
     [
         Hello(node="n1", nick="ana", port=4000),
         Heartbeat(node="n1", nick="ana", seq=9, hops=3),
+        Heartbeat(node="n1", nick="ana", seq=10, hops=3, links=("n2", "n3")),
         Flood(chat(), hops=DEFAULT_MAX_HOPS),
         Flood(ChatMessage(user="ana", data="", type=MessageType.JOIN, v=1, node="n1", id="n1:2")),
         Flood(
@@ -93,6 +94,16 @@ def test_relayed_copy_has_one_hop_fewer_and_stops_at_zero() -> None:
             "decode_bad_value",
         ),
         (b"\xff", "decode_invalid_utf8"),
+        (
+            b'{"user":"ana","data":"","type":"beat","node":"n1","id":"n1:b1","seq":1,"hops":2,'
+            b'"links":"n2"}',
+            "decode_bad_value",
+        ),
+        (
+            b'{"user":"ana","data":"","type":"beat","node":"n1","id":"n1:b1","seq":1,"hops":2,'
+            b'"links":["bad id"]}',
+            "decode_bad_value",
+        ),
     ],
 )
 def test_bad_line_is_a_typed_error(line: bytes, code: str) -> None:
@@ -185,3 +196,7 @@ def test_gap_tracker_forgets_the_oldest_origin_beyond_its_bound() -> None:
     gaps.seen("n3", "caio", 1, now=0.0)
     gaps.seen("n1", "ana", 5, now=0.0)  # n1 was forgotten: this is a new baseline
     assert gaps.overdue(now=100.0, wait=1.0) == []
+
+
+def test_heartbeat_without_links_has_no_links_key() -> None:
+    assert b"links" not in encode_frame(Heartbeat(node="n1", nick="ana", seq=1))

@@ -317,3 +317,14 @@ async def test_peer_that_never_reads_is_dropped_and_the_others_keep_chatting() -
     finally:
         await bia.stop()
         await ana.stop()
+
+
+@run_async
+async def test_heartbeats_are_not_relayed_to_nodes_that_hear_them_directly() -> None:
+    async with nodes(("ana", ()), ("bia", (0,)), ("caio", (0, 1))) as trio:
+        await until(lambda: all(len(n.transport.links()) == 2 for n in trio))
+        await asyncio.sleep(3 * FAST["heartbeat_interval"])  # beats now list both links
+        before = [n.transport._dedup.duplicates for n in trio]
+        await asyncio.sleep(5 * FAST["heartbeat_interval"])
+        assert [n.transport._dedup.duplicates for n in trio] == before
+        assert all(n.transport.roster() == ("ana", "bia", "caio") for n in trio)

@@ -19,14 +19,17 @@ even when it arrives over several paths, and ``hops`` bounds how far it travels.
 from __future__ import annotations
 
 import json
+import re
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from papo.errors import DecodeError
 from papo.protocol.codec import decode, encode
-from papo.protocol.limits import DEFAULT_LIMITS, Limits
+from papo.protocol.limits import DEFAULT_LIMITS, MAX_ID_CHARS, Limits
 from papo.protocol.message import PROTOCOL_VERSION, ChatMessage, MessageType
+
+_ID_RE = re.compile(r"[!-~]+\Z")
 
 #: How many relays a flooded frame may take by default: more than any LAN mesh needs
 #: (a line of 16 nodes), few enough that a forwarding loop dies out fast.
@@ -38,6 +41,9 @@ MAX_HOPS_LIMIT = 64
 #: How many message ids a node remembers to drop copies that arrive by another path.
 #: At 10 messages and heartbeats a second this is several minutes of traffic.
 DEDUP_CACHE_SIZE = 4096
+
+#: The most direct links a heartbeat may list (a node keeps fewer than this).
+MAX_LISTED_LINKS = 256
 
 #: How many nodes one node tracks in its roster at most.
 MAX_MESH_MEMBERS = 1024
@@ -76,12 +82,17 @@ class Hello:
 
 @dataclass(frozen=True, slots=True)
 class Heartbeat:
-    """Node ``node`` (nick ``nick``) is alive; flooded with id ``node:b<seq>``."""
+    """Node ``node`` (nick ``nick``) is alive; flooded with id ``node:b<seq>``.
+
+    ``links`` lists the nodes it has a direct link to: they hear this heartbeat from it,
+    so relays skip them (on a full mesh nobody relays heartbeats at all).
+    """
 
     node: str
     nick: str
     seq: int
     hops: int = DEFAULT_MAX_HOPS
+    links: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -117,7 +128,7 @@ def encode_frame(frame: MeshFrame) -> bytes:
         case Hello(node, nick, port, version):
             wire = ChatMessage(user=nick, data="", type=HELLO, v=version, node=node)
             return _with_keys(wire, port=port)
-        case Heartbeat(node, nick, seq, hops):
+        case Heartbeat(node, nick, seq, hops, links):
             wire = ChatMessage(
                 user=nick,
                 data="",
@@ -127,7 +138,11 @@ def encode_frame(frame: MeshFrame) -> bytes:
                 seq=seq,
                 id=frame.id,
             )
-            return _with_keys(wire, hops=hops)
+            payload = _with_keys(wire, hops=hops)
+            if links:
+                listed = json.dumps(list(links), separators=(",", ":")).encode()
+                payload = payload[:-1] + b',"links":' + listed + b"}"
+            return payload
         case Flood(message, hops):
             return _with_keys(message, hops=hops)
     raise TypeError(f"not a mesh frame: {frame!r}")
@@ -163,7 +178,16 @@ def decode_frame(
     if message.type == BEAT:
         if message.seq is None:
             return DecodeError("decode_missing_field", field="seq")
-        return Heartbeat(message.node, message.user, message.seq, hops)
+        links = extra.get("links", [])
+        if (
+            not isinstance(links, list)
+            or len(links) > MAX_LISTED_LINKS
+            or not all(
+                isinstance(n, str) and _ID_RE.match(n) and len(n) <= MAX_ID_CHARS for n in links
+            )
+        ):
+            return DecodeError("decode_bad_value", field="links")
+        return Heartbeat(message.node, message.user, message.seq, hops, tuple(links))
     if message.type not in FLOODED_TYPES:
         return DecodeError("decode_bad_value", field="type")
     if message.id is None:

@@ -33,6 +33,7 @@ from papo.protocol.limits import DEFAULT_LIMITS, Limits
 from papo.protocol.mesh import (
     DEDUP_CACHE_SIZE,
     DEFAULT_MAX_HOPS,
+    MAX_LISTED_LINKS,
     DedupCache,
     Flood,
     GapTracker,
@@ -389,10 +390,12 @@ class MeshTransport:
         self._emit(NickChanged(new))
         self._publish_roster()
 
-    def _broadcast(self, frame: MeshFrame, exclude: _Link | None) -> None:
+    def _broadcast(
+        self, frame: MeshFrame, exclude: _Link | None, skip_nodes: set[str] | None = None
+    ) -> None:
         payload = frame_line(encode_frame(frame))
-        for link in list(self._links.values()):
-            if link is not exclude:
+        for node, link in list(self._links.items()):
+            if link is not exclude and not (skip_nodes and node in skip_nodes):
                 self._write(link, payload)
 
     def _write(self, link: _Link, payload: bytes) -> None:
@@ -588,7 +591,9 @@ class MeshTransport:
             return
         onward = relayed(frame)
         if onward is not None:
-            self._broadcast(onward, exclude=link)
+            # The origin's own links hear a heartbeat from it directly: skip them.
+            skip = {frame.node, *frame.links} if isinstance(frame, Heartbeat) else set()
+            self._broadcast(onward, exclude=link, skip_nodes=skip)
         if isinstance(frame, Flood) and frame.message.seq is not None:
             self._gaps.seen(
                 frame.message.node or "", frame.message.user, frame.message.seq, self._clock()
@@ -648,7 +653,13 @@ class MeshTransport:
         last_redial = -float("inf")
         while not self._closed:
             self._beat_seq += 1
-            beat = Heartbeat(self.node, self.nick, self._beat_seq, self.config.max_hops)
+            beat = Heartbeat(
+                self.node,
+                self.nick,
+                self._beat_seq,
+                self.config.max_hops,
+                tuple(sorted(self._links))[:MAX_LISTED_LINKS],
+            )
             self._dedup.first_time(beat.id)
             self._broadcast(beat, exclude=None)
             self.expire()
