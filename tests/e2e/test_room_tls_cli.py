@@ -140,7 +140,7 @@ def test_a_late_joiner_sees_the_last_lines_once_in_order_and_no_private(run_proc
     assert bia.until("private")["data"] == "segredo"  # every line above was handled
     cida = run_process([*PAPO, "connect", f"{HOST}:{port}", "cida", "--plain"])
     cida.wait_for("3 earlier message(s)")
-    cida.wait_for("end of earlier messages")
+    cida.wait_for("end of the earlier messages")
     ana.send(encode_room(ChatMessage(user="ana", data="ao vivo")))
     cida.wait_for("ana: ao vivo")
     shown = [line for line in cida.lines if "ana: " in line]

@@ -142,10 +142,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     # history for joiners
     "room_history_start": (
-        "--- {count} mensagem(ns) anterior(es) da sala ---",
-        "--- {count} earlier message(s) in the room ---",
+        "{count} mensagem(ns) anterior(es) desta sala:",
+        "{count} earlier message(s) from this room:",
     ),
-    "room_history_end": ("--- fim das mensagens anteriores ---", "--- end of earlier messages ---"),
+    "room_history_end": ("fim das mensagens anteriores", "end of the earlier messages"),
     "room_bad_history": (
         "--history deve estar entre 0 e {max} (recebido {value})",
         "--history must be between 0 and {max} (got {value})",
