@@ -14,7 +14,7 @@ from papo.errors import DecodeError
 from papo.i18n import CATALOG
 from papo.protocol.codec import encode
 from papo.protocol.message import ChatMessage
-from papo.session import Ended, Lost, Received, ReceiverSession, Rejected
+from papo.session import Ended, Late, Lost, Received, ReceiverSession, Rejected
 
 EXAMPLES = int(os.environ.get("PAPO_FUZZ_EXAMPLES", "75"))
 fuzz_settings = settings(
@@ -114,9 +114,9 @@ def test_receiver_session_turns_any_datagrams_into_events(datagrams, with_seal: 
     session = ReceiverSession(seal=seal, clock=lambda: next(ticks) * 0.001)
     for payload, source in datagrams:
         for event in session.receive(payload, source):
-            assert isinstance(event, Received | Rejected | Ended | Lost)
+            assert isinstance(event, Received | Rejected | Ended | Lost | Late)
             if isinstance(event, Rejected):
                 assert isinstance(event.error, DecodeError)
                 assert event.error.code in CATALOG
-            if isinstance(event, Lost):
+            if isinstance(event, Lost | Late):
                 assert event.count > 0

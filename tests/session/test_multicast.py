@@ -10,14 +10,17 @@ from papo.errors import ConfigError, InputError
 from papo.protocol.limits import DEFAULT_LIMITS
 from papo.session import (
     Ended,
+    Late,
     Lost,
     Received,
     ReceiverSession,
     Rejected,
     SenderSession,
     SequenceTracker,
+    SequenceVerdict,
     is_quit_word,
 )
+from papo.session.multicast import SEQUENCE_WINDOW
 
 
 def test_sender_sends_the_handout_envelope_with_papo_extras() -> None:
@@ -101,3 +104,79 @@ def test_sequence_tracker_is_bounded_in_senders() -> None:
         tracker.observe(node, 1)
     assert tracker.observe("a", 5) == 0  # "a" was forgotten: no false loss report
     assert tracker.observe("c", 3) == 1
+
+
+def numbered(count: int) -> list[bytes]:
+    sender = SenderSession("ana", node="n1", clock=lambda: 0.0)
+    return [sender.compose(f"m{i}")[0] for i in range(count)]
+
+
+def kinds(events: list) -> list[type]:
+    return [type(event) for event in events]
+
+
+def test_receiver_drops_and_counts_a_duplicated_datagram() -> None:
+    receiver = ReceiverSession()
+    first, second = numbered(2)
+    for datagram in (first, first, second, first, second):
+        receiver.receive(datagram, "h:1")
+    assert receiver.duplicates == 3
+    receiver = ReceiverSession()
+    assert kinds(receiver.receive(first, "h:1")) == [Received]
+    assert receiver.receive(first, "h:1") == []
+
+
+def test_duplicated_sair_does_not_end_twice_or_show_twice() -> None:
+    receiver = ReceiverSession()
+    farewell = SenderSession("ana", node="n1").farewell()
+    assert kinds(receiver.receive(farewell, "h:1")) == [Ended]
+    assert receiver.receive(farewell, "h:1") == []
+
+
+def test_overtaken_message_is_shown_late_and_takes_back_its_loss() -> None:
+    receiver = ReceiverSession()
+    datagrams = numbered(4)
+    receiver.receive(datagrams[0], "h:1")
+    events = receiver.receive(datagrams[2], "h:1")
+    assert events[0] == Lost("ana", "n1", 1)
+    events = receiver.receive(datagrams[1], "h:1")
+    assert events[0] == Late("ana", "n1", 1)
+    assert isinstance(events[1], Received) and events[1].message.data == "m1"
+    assert kinds(receiver.receive(datagrams[3], "h:1")) == [Received]
+
+
+def test_losses_minus_late_arrivals_is_what_never_came_in_any_order() -> None:
+    datagrams = numbered(40)
+    never = {3, 17, 18, 39}
+    order = [i for i in range(40) if i not in never]
+    order[5], order[9] = order[9], order[5]  # overtaken
+    order[20:24] = reversed(order[20:24])
+    order.append(order[7])  # duplicated
+    receiver = ReceiverSession()
+    events = [e for i in order for e in receiver.receive(datagrams[i], "h:1")]
+    lost = sum(e.count for e in events if isinstance(e, Lost))
+    late = sum(e.count for e in events if isinstance(e, Late))
+    shown = [e.message.data for e in events if isinstance(e, Received)]
+    # 39 is the last: nothing after it shows it was lost (a sender's sair would).
+    assert lost - late == len(never) - 1
+    assert sorted(shown) == sorted(f"m{i}" for i in range(40) if i not in never)
+    assert receiver.duplicates == 1
+
+
+def test_messages_from_before_the_receiver_started_are_shown_without_a_correction() -> None:
+    receiver = ReceiverSession()
+    datagrams = numbered(5)
+    receiver.receive(datagrams[3], "h:1")  # the first one heard
+    assert kinds(receiver.receive(datagrams[1], "h:1")) == [Received]
+    assert kinds(receiver.receive(datagrams[2], "h:1")) == [Received]
+    assert kinds(receiver.receive(datagrams[4], "h:1")) == [Received]
+
+
+def test_sequence_tracker_drops_numbers_older_than_its_window() -> None:
+    tracker = SequenceTracker(window=8)
+    tracker.classify("a", 1)
+    assert tracker.classify("a", 20) == SequenceVerdict(missing=18)
+    assert tracker.classify("a", 13) == SequenceVerdict(late=True)
+    assert tracker.classify("a", 12) == SequenceVerdict(duplicate=True)  # 8+ behind
+    assert tracker.classify("a", 20) == SequenceVerdict(duplicate=True)
+    assert SEQUENCE_WINDOW >= 64

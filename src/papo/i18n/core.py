@@ -113,6 +113,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "! {count} mensagem(ns) de {user} perdida(s) na rede",
         "! {count} message(s) from {user} lost on the network",
     ),
+    "late": (
+        "! {count} mensagem(ns) de {user} dada(s) como perdida(s) chegou(aram) atrasada(s)",
+        "! {count} message(s) from {user} counted lost arrived late",
+    ),
     "ended_by": (
         "{user} digitou 'sair': encerrando o receptor.",
         "{user} typed 'sair': the receiver stops.",

@@ -8,7 +8,7 @@ from papo.errors import PapoError
 from papo.i18n import translate
 from papo.protocol.message import ChatMessage, MessageType
 from papo.protocol.text import terminal_safe
-from papo.session import Ended, Event, Lost, Received, Rejected
+from papo.session import Ended, Event, Late, Lost, Received, Rejected
 
 
 def error_text(error: PapoError, lang: str) -> str:
@@ -55,4 +55,6 @@ def event_line(event: Event, lang: str) -> str:
             )
         case Lost(user, _node, count):
             return translate("lost", lang, user=terminal_safe(user), count=count)
+        case Late(user, _node, count):
+            return translate("late", lang, user=terminal_safe(user), count=count)
     raise TypeError(f"unknown event {event!r}")
