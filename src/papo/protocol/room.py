@@ -353,7 +353,14 @@ def relayed(
 
 def history_line(message: ChatMessage) -> bytes:
     """A relayed ``message`` replayed to a joiner, marked as scroll-back."""
-    return encode_room(message, **{HISTORY_KEY: True})
+    return as_history(encode_room(message))
+
+
+def as_history(line: bytes) -> bytes:
+    """The framed relay ``line`` (one JSON object) marked as scroll-back, without re-encoding."""
+    if not line.endswith(b"}\n"):
+        raise ValueError("not a framed JSON object")
+    return line[:-2] + b',"' + HISTORY_KEY.encode() + b'":true}\n'
 
 
 def relay_line(message: ChatMessage, nick: str) -> bytes:
@@ -374,6 +381,7 @@ __all__ = [
     "SERVER_USER",
     "RoomMessage",
     "RoomType",
+    "as_history",
     "decode_room",
     "encode_room",
     "error_line",

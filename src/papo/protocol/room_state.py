@@ -24,10 +24,10 @@ from papo.protocol.room import (
     REPLAYED_TYPES,
     RoomMessage,
     RoomType,
+    as_history,
     decode_room,
     encode_room,
     error_line,
-    history_line,
     joined_line,
     left_line,
     nick_changed_line,
@@ -248,9 +248,10 @@ class Room:
         if kind == MessageType.PRIVATE:
             return self._private(member, decoded)
         message = self._relayed(decoded, member.nick)
-        if kind in REPLAYED_TYPES:
-            self.history.add(self._seq, message.user, history_line(message))
-        return [Broadcast(tuple(c for c in self._joined if c != conn), encode_room(message))]
+        line_out = encode_room(message)
+        if kind in REPLAYED_TYPES and self.history.max_messages > 0:
+            self.history.add(self._seq, message.user, as_history(line_out))
+        return [Broadcast(tuple(c for c in self._joined if c != conn), line_out)]
 
     def expel(self, conn: int, reason: str) -> list[Action]:
         """Tell ``conn`` why (``reason``, an i18n code), close it, and tell the room."""
