@@ -97,3 +97,52 @@ def test_loss_duplication_and_reordering_together_still_add_up(lab: Lab, run_pro
     shown = shown_numbers(lines)
     assert len(shown) == len(set(shown)) == MESSAGES - link.rightward.stats.dropped
     assert total(LOST, lines) - total(LATE, lines) == link.rightward.stats.dropped
+
+
+def test_a_cut_cable_is_reported_as_the_messages_missed_once_it_heals(
+    lab: Lab, run_process
+) -> None:
+    ana, bia = lab.host("ana"), lab.host("bia")
+    link = TunLink(ana, "10.91.0.1", bia, "10.91.0.2", matches=udp_to_port(PORT))
+    try:
+        options = ["--group", GROUP, "--port", str(PORT)]
+        receiver = run_process(bia.command(*PAPO, "receive", "bia", *options))
+        receiver.wait_for("waiting for messages", WAIT)
+        sender = run_process(ana.command(*PAPO, "send", "ana", *options))
+        sender.wait_for("ready", WAIT)
+        sender.write("antes\n")
+        receiver.wait_for("ana: antes", WAIT)
+        link.set_up(False)
+        sender.write("".join(f"m{number}\n" for number in range(7)))
+        link.wait_seen(link.rightward, 8, WAIT)
+        link.set_up(True)
+        sender.write("depois\n")
+        receiver.wait_for("ana: depois", WAIT)
+        assert total(LOST, receiver.lines) == 7 == link.rightward.stats.cut
+        assert shown_numbers(receiver.lines) == []
+    finally:
+        link.close()
+
+
+def test_a_sender_killed_and_started_again_is_not_taken_for_a_loss(lab: Lab, run_process) -> None:
+    ana, bia = lab.host("ana"), lab.host("bia")
+    link = TunLink(ana, "10.91.0.1", bia, "10.91.0.2", matches=udp_to_port(PORT))
+    try:
+        options = ["--group", GROUP, "--port", str(PORT)]
+        receiver = run_process(bia.command(*PAPO, "receive", "bia", *options))
+        receiver.wait_for("waiting for messages", WAIT)
+        first = run_process(ana.command(*PAPO, "send", "ana", *options))
+        first.wait_for("ready", WAIT)
+        first.write("m1\nm2\n")
+        receiver.wait_for("ana: m2", WAIT)
+        first.popen.kill()  # kill -9: no sair, no farewell
+        first.wait(WAIT)
+        second = run_process(ana.command(*PAPO, "send", "ana", *options))
+        second.wait_for("ready", WAIT)
+        second.write("m3\nsair\n")
+        receiver.wait_for("ana typed 'sair'", WAIT)
+        assert receiver.wait(WAIT) == 0
+        assert shown_numbers(receiver.lines) == [1, 2, 3]
+        assert total(LOST, receiver.lines) == 0  # a new run numbers from 1 again
+    finally:
+        link.close()
