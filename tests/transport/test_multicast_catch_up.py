@@ -19,6 +19,8 @@ from papo.protocol.message import ChatMessage, MessageType
 from papo.transport.catch_up import SHARED_TYPES, CaughtUp
 from papo.transport.multicast import MulticastConfig, MulticastReceiver
 from papo.transport.multicast_room import (
+    CATCH_UP_MAX_ANSWERED,
+    CATCH_UP_RATE_SECONDS,
     CATCH_UP_WINDOW,
     PRESENCE_PORT_TYPES,
     MulticastRoomTransport,
@@ -83,8 +85,9 @@ def said(user: str, node: str, seq: int, text: str, ts: float, **extra: Any) -> 
     return ChatMessage(user=user, data=text, v=1, node=node, seq=seq, ts=ts, **extra)
 
 
-async def member(nick: str, port: int, keeper: Keeper | None) -> tuple[Any, Events]:
-    transport = MulticastRoomTransport(MulticastConfig(group=GROUP, port=port), nick)
+async def member(nick: str, port: int, keeper: Keeper | None, **options: Any) -> tuple[Any, Events]:
+    config = MulticastConfig(group=GROUP, port=port)
+    transport = MulticastRoomTransport(config, nick, **options)
     transport.catch_up_window = WINDOW
     if keeper is not None:
         transport.share_history(keeper)
@@ -218,3 +221,24 @@ async def test_a_bad_request_is_dropped_and_counted(port: int) -> None:
     assert ana.dropped == 1
     await ana.close()
     assert ana_events.of(CaughtUp) == []
+
+
+@run
+async def test_a_member_answers_a_bounded_number_of_requests_per_minute(port: int) -> None:
+    now = [1000.0]
+    keeper = Keeper(EARLIER)
+    ana, _ = await member("ana", port, keeper, clock=lambda: now[0])
+    keeper.asked.clear()
+
+    def ask(node: str) -> None:
+        request = encode(history_request("x", node, 1, None, 1.0))
+        ana.receive_datagram(request, "127.0.0.1:9", on_presence_port=True)
+
+    for index in range(CATCH_UP_MAX_ANSWERED + 5):
+        ask(f"node-{index}")
+    assert len(keeper.asked) == CATCH_UP_MAX_ANSWERED
+    assert ana.unanswered == 5
+    now[0] += CATCH_UP_RATE_SECONDS
+    ask("node-late")
+    assert len(keeper.asked) == CATCH_UP_MAX_ANSWERED + 1
+    await ana.close()

@@ -32,7 +32,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from typing import Protocol
@@ -105,6 +105,13 @@ CATCH_UP_WINDOW = 1.5
 #: Requesters (node ids) remembered as already answered, so a repeated or replayed
 #: request never makes this node send its history twice (oldest forgotten).
 CATCH_UP_ANSWERED_CAPACITY = 256
+
+#: Catch-up requests one member answers per :data:`CATCH_UP_RATE_SECONDS` at most (from
+#: any requesters), so forged requests cannot turn a member into a datagram amplifier.
+CATCH_UP_MAX_ANSWERED = 20
+
+#: The window of :data:`CATCH_UP_MAX_ANSWERED`, in seconds.
+CATCH_UP_RATE_SECONDS = 60.0
 
 #: Envelopes sent and not yet taken by :meth:`MulticastRoomTransport.take_sent`.
 MAX_SENT_KEPT = 256
@@ -205,6 +212,8 @@ class MulticastRoomTransport:
         self._caught_up: list[ChatMessage] = []
         self._catch_up_timer: asyncio.TimerHandle | None = None
         self._answered: OrderedDict[str, None] = OrderedDict()
+        self._answer_times: deque[float] = deque()
+        self.unanswered = 0
         self._history_seq = 1
         self._sent: list[ChatMessage] = []
 
@@ -437,6 +446,13 @@ class MulticastRoomTransport:
             return
         if self._keeper is None or self._closed or request.node in self._answered:
             return
+        now = self._clock()
+        while self._answer_times and now - self._answer_times[0] >= CATCH_UP_RATE_SECONDS:
+            self._answer_times.popleft()
+        if len(self._answer_times) >= CATCH_UP_MAX_ANSWERED:
+            self.unanswered += 1
+            return
+        self._answer_times.append(now)
         self._answered[request.node] = None
         while len(self._answered) > CATCH_UP_ANSWERED_CAPACITY:
             self._answered.popitem(last=False)
@@ -597,6 +613,8 @@ class MulticastRoomTransport:
 
 __all__ = [
     "CATCH_UP_ANSWERED_CAPACITY",
+    "CATCH_UP_MAX_ANSWERED",
+    "CATCH_UP_RATE_SECONDS",
     "CATCH_UP_WINDOW",
     "EVENT_QUEUE_SIZE",
     "JOIN_TEXT",
