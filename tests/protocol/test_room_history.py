@@ -40,8 +40,9 @@ def joined_room(*nicks: str, rules: RoomRules = RULES) -> Room:
 
 def replay_of(actions: list) -> list[RoomMessage]:
     """The welcome and the lines after it, decoded, from a join's actions."""
-    sent = next(a for a in actions if isinstance(a, Send))
-    decoded = [decode_room(raw) for raw in sent.line.split(b"\n") if raw]
+    sent = [a.line for a in actions if isinstance(a, Send)]
+    assert all(raw.count(b"\n") == 1 for raw in sent)  # one line per Send
+    decoded = [decode_room(raw[:-1]) for raw in sent]
     assert all(isinstance(d, RoomMessage) for d in decoded)
     return decoded  # type: ignore[return-value]
 

@@ -316,7 +316,8 @@ class Room:
         since = decoded.message.seq if decoded.message.node == self.epoch else None
         replay = self.history.after(since, nick)
         return [
-            Send(member.conn, welcome_line(nick, self.nicks, len(replay)) + b"".join(replay)),
+            Send(member.conn, welcome_line(nick, self.nicks, len(replay))),
+            *(Send(member.conn, history) for history in replay),
             Broadcast(others, joined_line(nick)),
             Log("room_log_joined", {"nick": nick, "peer": member.peer, "count": len(self._joined)}),
         ]
