@@ -399,7 +399,9 @@ def _wait_lines(process: Process, count: int, deadline: float, what: object) -> 
     SCENARIOS,
     ids=[f"{page.relative_to(ROOT)}:{group}" for page, group in SCENARIOS],
 )
-def test_terminal_scenario_shows_what_the_page_shows(page: Path, group: str, run_process) -> None:  # type: ignore[no-untyped-def]
+def test_terminal_scenario_shows_what_the_page_shows(  # type: ignore[no-untyped-def]
+    page: Path, group: str, run_process, tmp_path: Path
+) -> None:
     """Replay the page's terminals and compare what each shows, times and ports aside.
 
     Background terminals start first, then the others in page order, each awaited until
@@ -412,8 +414,10 @@ def test_terminal_scenario_shows_what_the_page_shows(page: Path, group: str, run
     terminals = sorted(_terminals(page, group), key=lambda terminal: not terminal.background)
     deadline = time.monotonic() + SCENARIO_SECONDS
     started: list[tuple[Terminal, Process]] = []
-    for terminal in terminals:
-        process = run_process(terminal.command, lang=lang)
+    for number, terminal in enumerate(terminals):
+        # Each program keeps its chat history in a file of its own, not in $HOME.
+        history = f"PAPO_HISTORY={tmp_path / f'history-{number}.sqlite3'}"
+        process = run_process(["env", history, *terminal.command], lang=lang)
         _wait_lines(process, 1, deadline, terminal.command)
         assert _normal(process.lines[0]) == terminal.output[0], terminal.command
         started.append((terminal, process))
