@@ -369,8 +369,8 @@ class LoadGenerator:
     ) -> FanoutResult:
         """Publish, then wait for deliveries; ``rate_per_s`` None means as fast as possible.
 
-        Ends when every subscriber has every message, or nothing arrived for ``idle_s``
-        after the last send, or ``deadline_s`` passed.
+        Ends when every subscriber has every message, or nothing more arrived for ``idle_s``
+        after the last send and a first delivery, or ``deadline_s`` passed.
         """
         for client in self.subs:
             client.count = 0
@@ -414,7 +414,8 @@ class LoadGenerator:
             if sent >= total:
                 if delivered >= total * len(self.subs):
                     break
-                if time.monotonic() - max(last_delivery, start) > idle_s:
+                # before the first delivery a busy server may take long: wait to the deadline
+                if last_count and time.monotonic() - last_delivery > idle_s:
                     break
         result.sent = sum(sent_by)
         result.expected = result.sent * len(self.subs)

@@ -63,7 +63,9 @@ def _python_case(
     common = ["--impl", impl, "--group", group, "--port", str(port), "--deadline", str(deadline)]
     worker = [python(), "-m", "bench.mcast_worker"]
     started = [
-        services.start(f"{impl}-recv", [*worker, "recv", *common, "--idle", str(profile.idle_s)])
+        services.start(
+            f"{impl}-recv", [*worker, "recv", *common, "--idle", str(min(profile.idle_s, 1.0))]
+        )
         for _ in range(receivers)
     ]
     try:
