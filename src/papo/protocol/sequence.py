@@ -1,0 +1,95 @@
+"""Per-sender sequence numbers as a receiver hears them (pure): lost, duplicated, late.
+
+Every datagram of a serverless sender carries its run's ``node`` and a ``seq`` counting
+from 1. Over UDP some never arrive, some arrive twice, some overtake others; the
+:class:`SequenceTracker` turns the numbers into exact counts, for any transport that
+stamps ``node``/``seq``.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from papo.protocol.sealed import ReplayWindow
+
+#: How many distinct senders a receiver tracks sequence numbers for (oldest forgotten).
+MAX_TRACKED_SENDERS = 1024
+
+#: How many sequence numbers behind a sender's newest one a receiver remembers: within
+#: it a repeat is dropped as a duplicate and an overtaken message is recognised as late;
+#: older ones are dropped as duplicates (1 024 covers any reordering a LAN produces).
+SEQUENCE_WINDOW = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class SequenceVerdict:
+    """What one sequence number says about a sender's stream (see :class:`SequenceTracker`)."""
+
+    #: Numbers skipped by this one, reported lost now.
+    missing: int = 0
+    #: Already seen (a duplicated datagram), or too old to tell: drop it, do not show it.
+    duplicate: bool = False
+    #: Fills a gap already reported lost (it was overtaken): show it, and take it back.
+    late: bool = False
+
+
+class SequenceTracker:
+    """Counts lost, duplicated and late messages per sender from ``node``/``seq``.
+
+    A gap is reported as soon as a higher number arrives (the user learns of a loss at
+    once). Each sender gets a sliding window of the last :data:`SEQUENCE_WINDOW` numbers
+    seen (a :class:`~papo.protocol.sealed.ReplayWindow`), so a number seen before is a
+    duplicate, and a missing number that arrives after all is *late*: shown, and taken
+    back from the loss count, so losses minus late arrivals is exactly what never came.
+    A number more than the window behind is dropped as a duplicate, like a replay
+    window does. Numbers below the first one heard from a sender were never counted
+    lost, so they are shown without a correction. Bounded in senders tracked.
+    """
+
+    def __init__(
+        self, max_senders: int = MAX_TRACKED_SENDERS, window: int = SEQUENCE_WINDOW
+    ) -> None:
+        self._senders: OrderedDict[str, _SenderSequence] = OrderedDict()
+        self._max_senders = max_senders
+        self._window = window
+
+    def classify(self, node: str, seq: int) -> SequenceVerdict:
+        """Record ``seq`` from ``node`` and say whether it skips, repeats or fills a gap."""
+        sender = self._senders.get(node)
+        if sender is None:
+            sender = _SenderSequence(first=seq, top=seq, seen=ReplayWindow(self._window))
+        self._senders[node] = sender
+        self._senders.move_to_end(node)
+        while len(self._senders) > self._max_senders:
+            self._senders.popitem(last=False)
+        if sender.seen.status(seq) != ReplayWindow.NEW:
+            return SequenceVerdict(duplicate=True)
+        sender.seen.accept(seq)
+        if seq > sender.top:
+            missing, sender.top = seq - sender.top - 1, seq
+            return SequenceVerdict(missing=missing)
+        if seq < sender.first:  # from before we started listening: never counted lost
+            return SequenceVerdict()
+        return SequenceVerdict(late=seq != sender.top)
+
+    def observe(self, node: str, seq: int) -> int:
+        """Record ``seq`` from ``node``; return how many earlier numbers were skipped."""
+        return self.classify(node, seq).missing
+
+
+@dataclass(slots=True)
+class _SenderSequence:
+    """One sender's numbering as heard: the first and highest numbers, and which arrived."""
+
+    first: int
+    top: int
+    seen: ReplayWindow
+
+
+__all__ = [
+    "MAX_TRACKED_SENDERS",
+    "SEQUENCE_WINDOW",
+    "SequenceTracker",
+    "SequenceVerdict",
+]
