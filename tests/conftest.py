@@ -24,6 +24,22 @@ def in_private_namespace() -> bool:
     return all(name.startswith(TEST_INTERFACE_PREFIXES) for name in names)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Point papo's data and config dirs (history, pinned keys) at a temp dir for the run,
+    so tests never write into the real user's home."""
+    saved = {name: os.environ.get(name) for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME")}
+    os.environ["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("xdg-data"))
+    os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("xdg-config"))
+    os.environ.pop("PAPO_HISTORY", None)
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 @pytest.fixture(autouse=True)
 def _netns_guard(request: pytest.FixtureRequest) -> None:
     """Tests marked ``netns`` run only inside a private network namespace.
