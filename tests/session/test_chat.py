@@ -222,3 +222,20 @@ def test_any_delivered_message_is_handled_without_raising(user: str, data: str, 
     chat.handle_event(RosterChanged(tuple(sorted({"ana", user}))))
     for event in chat.handle_event(Delivered(ChatMessage(user=user, data=data, type=kind))):
         assert isinstance(event, ChatLine | Notice)
+
+
+def test_room_server_replay_is_shown_as_past_lines_with_their_own_time() -> None:
+    chat = session("ana")
+    chat.handle_event(StatusChanged("room_history_start", {"count": 2}))
+    earlier = [
+        ChatMessage(user="bia", data="antes, ana", ts=1_600_000_000.0),
+        ChatMessage(user="ana", data="eu de outra vez", ts=1_600_000_001.0),
+    ]
+    replayed = [line for m in earlier for line in chat.handle_event(Delivered(m))]
+    assert [type(line) for line in replayed] == [ChatLine, ChatLine]
+    assert all(line.past and not line.mention and line.imitates is None for line in replayed)
+    assert [line.when for line in replayed] == [1_600_000_000.0, 1_600_000_001.0]
+    assert replayed[1].own
+    chat.handle_event(StatusChanged("room_history_end"))
+    (live,) = chat.handle_event(Delivered(ChatMessage(user="bia", data="agora, ana")))
+    assert isinstance(live, ChatLine) and not live.past and live.mention

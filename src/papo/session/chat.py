@@ -64,6 +64,10 @@ _COMMAND_ALIASES = {
 
 _TEXT_TYPES = frozenset({MessageType.CHAT, MessageType.ME, MessageType.PRIVATE})
 
+#: Status codes a room server's transport sends around the lines it replays to a joiner.
+REPLAY_START = "room_history_start"
+REPLAY_END = "room_history_end"
+
 
 # -- commands ------------------------------------------------------------------------
 
@@ -231,6 +235,7 @@ class ChatSession:
         self._clock = clock
         self._warned_lookalikes: set[frozenset[str]] = set()
         self._splits = Reassembler()
+        self._replaying = False  # between the room server's replay notices
 
     # -- typed lines -------------------------------------------------------------------
 
@@ -304,6 +309,16 @@ class ChatSession:
         match event:
             case CaughtUp(messages):
                 return self.past_lines(list(messages), "history_caught_up") if messages else []
+            case Delivered(message) if self._replaying and message.type in _TEXT_TYPES:
+                # The room server's replay for joiners: earlier lines, shown as such.
+                return [
+                    ChatLine(
+                        message,
+                        message.ts if message.ts is not None else now,
+                        own=message.user == self.nick,
+                        past=True,
+                    )
+                ]
             case Delivered(message):
                 if message.type in _TEXT_TYPES:
                     shown: list[UiEvent] = []
@@ -318,6 +333,8 @@ class ChatSession:
             case MessagesLost(user, count):
                 return [Notice("chat_lost", now, {"user": user, "count": count}, warning=True)]
             case StatusChanged(code, details):
+                if code in (REPLAY_START, REPLAY_END):
+                    self._replaying = code == REPLAY_START
                 return [Notice(code, now, details)]
             case NickChanged(nick):
                 self.nick = nick
