@@ -1,7 +1,7 @@
 """A real 3-node ``nats-server`` cluster with JetStream, started and killed by the tests.
 
 Tests that need it call :func:`require_nats_server` first: without the binary they are
-skipped locally and fail under CI=true (``.ci/run`` installs the system package).
+skipped locally and fail under CI=true (``scripts/test`` installs the system package).
 """
 
 from __future__ import annotations
