@@ -109,7 +109,13 @@ def _open_tun_in(namespace: str, name: str) -> int:
                     raise OSError(ctypes.get_errno(), "setns failed")
             finally:
                 os.close(ns_fd)
-            fd = os.open("/dev/net/tun", os.O_RDWR)
+            try:
+                fd = os.open("/dev/net/tun", os.O_RDWR)
+            except FileNotFoundError as exc:
+                raise RuntimeError(
+                    "the fault tests need /dev/net/tun (the kernel's TUN driver) for their "
+                    "user-space netem; this machine has none"
+                ) from exc
             fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", name.encode(), IFF_TUN | IFF_NO_PI))
             result["fd"] = fd
         except BaseException as exc:  # handed to the caller below

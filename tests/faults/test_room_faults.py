@@ -110,6 +110,15 @@ def test_a_server_killed_and_restarted_loses_nothing_silently_and_repeats_nothin
     assert said(room.ana.lines, "bia", "") == []
 
 
+def test_a_client_killed_with_sigkill_is_seen_leaving_and_the_room_goes_on(room: Room) -> None:
+    room.bia.popen.kill()  # kill -9: no leave line, the kernel closes its socket
+    room.ana.wait_for("bia left", WAIT)
+    room.server.wait_for("bia left", WAIT)
+    room.ana.write("/who\n")
+    assert room.ana.wait_for("In the room", WAIT).endswith("In the room (1): ana")
+    assert room.server.popen.poll() is None
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="a line written while the link is silently broken is lost without a word: the "
