@@ -90,9 +90,13 @@ def test_every_line_arrives_once_and_in_order_over_a_slow_lossy_link(room: Room)
     assert sum(s.dropped for s in stats) >= 1, stats  # TCP did have to retransmit
 
 
+@pytest.mark.parametrize("slow_lossy", [False, True], ids=["clean", "slow-lossy"])
 def test_a_server_killed_and_restarted_loses_nothing_silently_and_repeats_nothing(
-    room: Room,
+    room: Room, slow_lossy: bool
 ) -> None:
+    if slow_lossy:
+        impairment = Impairment(loss=0.10, delay=0.200)
+        room.link.impair(rightward=impairment, leftward=impairment)
     room.ana.write("before\n")
     room.bia.wait_for("ana: before", WAIT)
     room.server.popen.kill()  # kill -9
