@@ -50,11 +50,6 @@ def run_room(lab: Lab, run_process, impairment: Impairment) -> tuple[list[str], 
         link.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="multicast_room shows a duplicated datagram twice: its _Sequences keeps only the "
-    "highest number, so a repeat is not recognised (SequenceTracker.classify would drop it)",
-)
 def test_duplicated_datagrams_are_shown_once_in_the_chat_room(lab: Lab, run_process) -> None:
     lines, link = run_room(lab, run_process, Impairment(duplicate=0.10))
     shown = [int(m.group(1)) for line in lines if (m := SHOWN.search(line))]
@@ -62,11 +57,6 @@ def test_duplicated_datagrams_are_shown_once_in_the_chat_room(lab: Lab, run_proc
     assert shown == list(range(MESSAGES)), lines
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="multicast_room reports an overtaken datagram as lost and never takes it back "
-    "when it arrives (SequenceTracker.classify says late; the room needs an event for it)",
-)
 def test_reordered_datagrams_are_not_counted_lost_in_the_chat_room(lab: Lab, run_process) -> None:
     lines, link = run_room(lab, run_process, Impairment(reorder=0.10, reorder_delay=0.03))
     shown = [int(m.group(1)) for line in lines if (m := SHOWN.search(line))]

@@ -8,6 +8,7 @@ import functools
 import json
 import socket
 import struct
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -20,6 +21,7 @@ from papo.transport.base import (
     ChatTransport,
     Delivered,
     Dropped,
+    MessagesLate,
     MessagesLost,
     NickChanged,
     RosterChanged,
@@ -180,6 +182,64 @@ async def test_sequence_gap_is_reported_as_lost_messages(port: int) -> None:
     lost = await events.wait_for(lambda e: isinstance(e, MessagesLost))
     assert lost == MessagesLost("zé", 3)
     await events.wait_for(delivered("n6"))
+    await ana.close()
+
+
+def numbered(seq: int) -> bytes:
+    return json.dumps(
+        {"user": "zé", "data": f"n{seq}", "v": 1, "node": "abcd", "seq": seq}
+    ).encode()
+
+
+@run
+async def test_overtaken_datagrams_are_late_not_lost_and_duplicates_show_once(port: int) -> None:
+    ana, events = await opened("ana", port)
+    for seq in (1, 3, 2):  # 3 overtakes 2
+        send_raw(numbered(seq), port)
+        await events.wait_for(delivered(f"n{seq}"))
+    ana.report_losses(now=time.time() + 100)  # long after any grace period
+    assert not [e for e in events.events if isinstance(e, MessagesLost)]
+
+    send_raw(numbered(5), port)  # 4 is missing...
+    await events.wait_for(delivered("n5"))
+    ana.report_losses(now=time.time() + 100)
+    assert await events.wait_for(lambda e: isinstance(e, MessagesLost)) == MessagesLost("zé", 1)
+    send_raw(numbered(4), port)  # ...and turns up after it was reported lost
+    assert await events.wait_for(lambda e: isinstance(e, MessagesLate)) == MessagesLate("zé", 1)
+
+    send_raw(numbered(5), port)  # the network delivers 5 twice
+    send_raw(numbered(6), port)
+    await events.wait_for(delivered("n6"))
+    assert [m.data for m in events.delivered() if m.user == "zé"] == [
+        "n1",
+        "n3",
+        "n2",
+        "n5",
+        "n4",
+        "n6",
+    ]
+    assert ana.duplicates == 1
+    await ana.close()
+
+
+@run
+async def test_a_flooding_source_is_cut_and_said_once_while_others_get_through(
+    port: int,
+) -> None:
+    ana, events = await opened("ana", port)
+    flood = json.dumps({"user": "spam", "data": "x"}).encode()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as spammer:
+        for _ in range(2000):  # bounded: far over the per-source burst
+            spammer.sendto(flood, (GROUP, port))
+        send_raw(json.dumps({"user": "bia", "data": "still heard"}).encode(), port)
+    limited = await events.wait_for(
+        lambda e: isinstance(e, Dropped) and e.error.code == "rate_limited"
+    )
+    assert limited is not None
+    shown = [m for m in events.delivered() if m.user == "spam"]
+    assert len(shown) < 2000
+    assert len([e for e in events.events if isinstance(e, Dropped)]) < 5
+    await events.wait_for(delivered("still heard"))
     await ana.close()
 
 

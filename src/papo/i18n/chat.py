@@ -42,6 +42,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "{count} mensagem(ns) de {user} perdida(s) na rede",
         "{count} message(s) from {user} lost on the network",
     ),
+    "chat_late": (
+        "{count} mensagem(ns) de {user} dada(s) como perdida(s) chegou(aram) atrasada(s)",
+        "{count} message(s) from {user} counted lost arrived late",
+    ),
     "chat_dropped": (
         "mensagem inválida de {source} ignorada: {reason}",
         "invalid message from {source} dropped: {reason}",

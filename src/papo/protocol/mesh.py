@@ -28,6 +28,7 @@ from papo.errors import DecodeError
 from papo.protocol.codec import decode, encode
 from papo.protocol.limits import DEFAULT_LIMITS, MAX_ID_CHARS, Limits
 from papo.protocol.message import PROTOCOL_VERSION, ChatMessage, MessageType
+from papo.protocol.sequence import MAX_MISSING_PER_NODE, GapTracker
 
 _ID_RE = re.compile(r"[!-~]+\Z")
 
@@ -48,8 +49,6 @@ MAX_LISTED_LINKS = 256
 #: How many nodes one node tracks in its roster at most.
 MAX_MESH_MEMBERS = 1024
 
-#: Open gaps (messages not yet arrived) tracked per origin node; wider gaps count as lost.
-MAX_MISSING_PER_NODE = 1024
 
 #: Frame ``type`` of the first frame on each link.
 HELLO = "hello"
@@ -230,65 +229,6 @@ class DedupCache:
 
     def __len__(self) -> int:
         return len(self._ids)
-
-
-class GapTracker:
-    """Finds messages that never arrived, from each origin node's sequence numbers.
-
-    Copies travel by several paths, so message 5 may overtake message 4: a gap becomes a
-    loss only when it is still open ``wait`` seconds later (:meth:`overdue`). Pure: the
-    caller passes ``now``. Bounded: at most ``max_nodes`` origins and ``max_missing`` open
-    gaps per origin; a wider gap is counted lost at once.
-    """
-
-    def __init__(
-        self, max_nodes: int = MAX_MESH_MEMBERS, max_missing: int = MAX_MISSING_PER_NODE
-    ) -> None:
-        self.max_nodes = max_nodes
-        self.max_missing = max_missing
-        self._last: OrderedDict[str, int] = OrderedDict()
-        self._missing: dict[str, dict[int, float]] = {}
-        self._nicks: dict[str, str] = {}
-        self._lost_now: dict[str, int] = {}
-
-    def seen(self, node: str, nick: str, seq: int, now: float) -> None:
-        """Message ``seq`` of ``node`` (nick ``nick``) arrived (first copy only)."""
-        self._nicks[node] = nick
-        last = self._last.get(node)
-        if last is None:
-            self._last[node] = seq
-            self._forget_oldest()
-            return
-        self._last.move_to_end(node)
-        missing = self._missing.setdefault(node, {})
-        if seq > last:
-            width = seq - last - 1
-            if len(missing) + width > self.max_missing:
-                self._lost_now[node] = self._lost_now.get(node, 0) + width
-            else:
-                for number in range(last + 1, seq):
-                    missing[number] = now
-            self._last[node] = seq
-        else:
-            missing.pop(seq, None)
-
-    def overdue(self, now: float, wait: float) -> list[tuple[str, int]]:
-        """``(nick, count)`` of messages missing for over ``wait`` seconds, each told once."""
-        counts = dict(self._lost_now)
-        self._lost_now.clear()
-        for node, missing in self._missing.items():
-            late = [number for number, since in missing.items() if now - since > wait]
-            for number in late:
-                del missing[number]
-            if late:
-                counts[node] = counts.get(node, 0) + len(late)
-        return [(self._nicks.get(node, "?"), count) for node, count in counts.items() if count]
-
-    def _forget_oldest(self) -> None:
-        while len(self._last) > self.max_nodes:
-            node, _seq = self._last.popitem(last=False)
-            self._missing.pop(node, None)
-            self._nicks.pop(node, None)
 
 
 @dataclass(slots=True)

@@ -22,6 +22,11 @@ MAX_TRACKED_SENDERS = 1024
 SEQUENCE_WINDOW = 1024
 
 
+#: Open gaps (messages not yet arrived) tracked per sender by :class:`GapTracker`;
+#: a wider gap is counted lost at once.
+MAX_MISSING_PER_NODE = 1024
+
+
 @dataclass(frozen=True, slots=True)
 class SequenceVerdict:
     """What one sequence number says about a sender's stream (see :class:`SequenceTracker`)."""
@@ -78,6 +83,74 @@ class SequenceTracker:
         return self.classify(node, seq).missing
 
 
+class GapTracker:
+    """Finds messages that never arrived, from each origin node's sequence numbers.
+
+    Copies travel by several paths, so message 5 may overtake message 4: a gap becomes a
+    loss only when it is still open ``wait`` seconds later (:meth:`overdue`). Pure: the
+    caller passes ``now``. Bounded: at most ``max_nodes`` origins and ``max_missing`` open
+    gaps per origin; a wider gap is counted lost at once.
+    """
+
+    def __init__(
+        self, max_nodes: int = MAX_TRACKED_SENDERS, max_missing: int = MAX_MISSING_PER_NODE
+    ) -> None:
+        self.max_nodes = max_nodes
+        self.max_missing = max_missing
+        self._last: OrderedDict[str, int] = OrderedDict()
+        self._missing: dict[str, dict[int, float]] = {}
+        self._nicks: dict[str, str] = {}
+        self._lost_now: dict[str, int] = {}
+
+    def seen(self, node: str, nick: str, seq: int, now: float) -> bool:
+        """Message ``seq`` of ``node`` (nick ``nick``) arrived (first copy only).
+
+        True when it filled a gap not yet reported lost (it was only overtaken).
+        """
+        self._nicks[node] = nick
+        last = self._last.get(node)
+        if last is None:
+            self._last[node] = seq
+            self._forget_oldest()
+            return False
+        self._last.move_to_end(node)
+        missing = self._missing.setdefault(node, {})
+        if seq > last:
+            width = seq - last - 1
+            if len(missing) + width > self.max_missing:
+                self._lost_now[node] = self._lost_now.get(node, 0) + width
+            else:
+                for number in range(last + 1, seq):
+                    missing[number] = now
+            self._last[node] = seq
+            return False
+        return missing.pop(seq, None) is not None
+
+    def overdue(self, now: float, wait: float) -> list[tuple[str, int]]:
+        """``(nick, count)`` of messages missing for over ``wait`` seconds, each told once."""
+        counts = dict(self._lost_now)
+        self._lost_now.clear()
+        for node, missing in self._missing.items():
+            late = [number for number, since in missing.items() if now - since > wait]
+            for number in late:
+                del missing[number]
+            if late:
+                counts[node] = counts.get(node, 0) + len(late)
+        return [(self._nicks.get(node, "?"), count) for node, count in counts.items() if count]
+
+    def open_gaps(self) -> int:
+        """How many numbers are missing and not yet reported (or about to be)."""
+        return sum(len(missing) for missing in self._missing.values()) + sum(
+            self._lost_now.values()
+        )
+
+    def _forget_oldest(self) -> None:
+        while len(self._last) > self.max_nodes:
+            node, _seq = self._last.popitem(last=False)
+            self._missing.pop(node, None)
+            self._nicks.pop(node, None)
+
+
 @dataclass(slots=True)
 class _SenderSequence:
     """One sender's numbering as heard: the first and highest numbers, and which arrived."""
@@ -88,8 +161,10 @@ class _SenderSequence:
 
 
 __all__ = [
+    "MAX_MISSING_PER_NODE",
     "MAX_TRACKED_SENDERS",
     "SEQUENCE_WINDOW",
+    "GapTracker",
     "SequenceTracker",
     "SequenceVerdict",
 ]

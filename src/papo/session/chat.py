@@ -22,6 +22,7 @@ from papo.session.reassembly import Reassembler
 from papo.transport.base import (
     Delivered,
     Dropped,
+    MessagesLate,
     MessagesLost,
     NickChanged,
     RosterChanged,
@@ -332,6 +333,8 @@ class ChatSession:
                 return self._roster_changed(nicks, now)
             case MessagesLost(user, count):
                 return [Notice("chat_lost", now, {"user": user, "count": count}, warning=True)]
+            case MessagesLate(user, count):
+                return [Notice("chat_late", now, {"user": user, "count": count})]
             case StatusChanged(code, details):
                 if code in (REPLAY_START, REPLAY_END):
                     self._replaying = code == REPLAY_START

@@ -47,6 +47,14 @@ class MessagesLost:
 
 
 @dataclass(frozen=True, slots=True)
+class MessagesLate:
+    """``count`` messages of ``user`` already reported lost arrived after all (overtaken)."""
+
+    user: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
 class StatusChanged:
     """The link changed state: ``code`` is a :mod:`papo.i18n` key, e.g. ``"connected"``,
     ``"reconnecting"``, ``"disconnected"``; ``details`` fill its text."""

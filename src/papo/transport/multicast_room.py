@@ -49,10 +49,13 @@ from papo.protocol.history import (
 )
 from papo.protocol.limits import DEFAULT_LIMITS, MAX_DATAGRAM_BYTES, Limits
 from papo.protocol.message import PROTOCOL_VERSION, ChatMessage, MessageType
+from papo.protocol.ratelimit import SourceRateLimiter
+from papo.protocol.sequence import GapTracker, SequenceTracker
 from papo.protocol.text import clean_input, validate_nick
 from papo.transport.base import (
     Delivered,
     Dropped,
+    MessagesLate,
     MessagesLost,
     NickChanged,
     RosterChanged,
@@ -97,6 +100,10 @@ MAX_ROSTER_MEMBERS = 512
 
 #: Distinct senders whose sequence numbers are tracked (oldest forgotten).
 MAX_TRACKED_NODES = 1024
+
+#: Seconds a gap in a sender's numbering may stay open before it is reported lost: UDP
+#: may deliver a datagram after a later one, and such a datagram is late, not lost.
+LOSS_REPORT_DELAY = 2.0
 
 #: Seconds after joining during which peers' history answers are collected; later
 #: answers are ignored (the scroll-back is shown once, when the window closes).
@@ -147,22 +154,6 @@ class _Member:
     last_seen: float
 
 
-class _Sequences:
-    """Counts skipped sequence numbers per node; bounded in nodes tracked."""
-
-    def __init__(self, max_nodes: int = MAX_TRACKED_NODES) -> None:
-        self._last: OrderedDict[str, int] = OrderedDict()
-        self._max_nodes = max_nodes
-
-    def gap(self, node: str, seq: int) -> int:
-        last = self._last.get(node)
-        self._last[node] = seq if last is None else max(last, seq)
-        self._last.move_to_end(node)
-        while len(self._last) > self._max_nodes:
-            self._last.popitem(last=False)
-        return 0 if last is None or seq <= last else seq - last - 1
-
-
 _CLOSED = object()
 
 
@@ -197,7 +188,13 @@ class MulticastRoomTransport:
         self._max_queue = max_queue
         self._queue: asyncio.Queue[object] = asyncio.Queue()
         self._members: OrderedDict[str, _Member] = OrderedDict()
-        self._sequences = _Sequences()
+        self._sequences = SequenceTracker(MAX_TRACKED_NODES)
+        self._gaps = GapTracker(MAX_TRACKED_NODES)
+        self._loss_timer: asyncio.TimerHandle | None = None
+        self.loss_report_delay = LOSS_REPORT_DELAY
+        self._rate = SourceRateLimiter()
+        #: Datagrams dropped because their sequence number was already seen.
+        self.duplicates = 0
         self._next_seq = 1
         self._sender: MulticastSender | None = None
         self._presence_sender: MulticastSender | None = None
@@ -304,6 +301,9 @@ class MulticastRoomTransport:
 
     def _release(self) -> None:
         loop = asyncio.get_running_loop()
+        if self._loss_timer is not None:
+            self._loss_timer.cancel()
+            self._loss_timer = None
         for receiver in self._receivers:
             with contextlib.suppress(ValueError, OSError):
                 loop.remove_reader(receiver.fileno())
@@ -530,8 +530,21 @@ class MulticastRoomTransport:
         """Handle one datagram from ``source`` (the sockets call this; tests may too).
 
         The presence port carries only heartbeats and the chat port everything else, so
-        a room on the next port up never mixes with this one.
+        a room on the next port up never mixes with this one. A source over its rate
+        (:class:`~papo.protocol.ratelimit.SourceRateLimiter`) is dropped, said once.
         """
+        # Keyed by host and port, like the handout receiver: on one classroom machine
+        # every program shares the host, and one flooding socket must not mute them.
+        decision = self._rate.check(source, time.monotonic())
+        if not decision.allowed:
+            self.dropped += 1
+            if decision.started:
+                self._emit(
+                    Dropped(DecodeError("rate_limited", rate=round(self._rate.rate)), source)
+                )
+            return
+        if decision.ended:
+            self._emit(Dropped(DecodeError("rate_limit_ended", count=decision.dropped), source))
         if self._seal is not None:
             opened = self._seal.open(payload, source)
             if isinstance(opened, DecodeError):
@@ -553,6 +566,25 @@ class MulticastRoomTransport:
         else:
             self._handle_message(result, source)
 
+    def report_losses(self, now: float | None = None) -> None:
+        """Report as lost the gaps open for over :attr:`loss_report_delay` (a timer calls it)."""
+        self._loss_timer = None
+        now = self._clock() if now is None else now
+        for nick, count in self._gaps.overdue(now, self.loss_report_delay):
+            self._emit(MessagesLost(nick, count))
+        if self._gaps.open_gaps():
+            self._schedule_loss_report()
+
+    def _schedule_loss_report(self) -> None:
+        if self._loss_timer is not None or self._closed:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # called outside the loop (tests): report_losses() by hand
+            return
+        # A little past the delay, so the gaps that opened now are overdue by then.
+        self._loss_timer = loop.call_later(self.loss_report_delay * 1.1, self.report_losses)
+
     def _drop(self, error: DecodeError, source: str) -> None:
         self.dropped += 1
         self._emit(Dropped(error, source))
@@ -560,9 +592,15 @@ class MulticastRoomTransport:
     def _handle_message(self, message: ChatMessage, source: str) -> None:
         now = self._clock()
         if message.node is not None and message.seq is not None:
-            missing = self._sequences.gap(message.node, message.seq)
-            if missing:
-                self._emit(MessagesLost(message.user, missing))
+            verdict = self._sequences.classify(message.node, message.seq)
+            if verdict.duplicate:
+                self.duplicates += 1  # the network delivered it twice: shown once
+                return
+            filled_open_gap = self._gaps.seen(message.node, message.user, message.seq, now)
+            if verdict.late and not filled_open_gap:
+                self._emit(MessagesLate(message.user, 1))  # it was reported lost
+            if verdict.missing:
+                self._schedule_loss_report()
         key = message.node or source
         kind = message.type
         if message.plain:

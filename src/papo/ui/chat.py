@@ -49,6 +49,7 @@ from papo.transport.base import (
     ChatTransport,
     Delivered,
     Dropped,
+    MessagesLate,
     MessagesLost,
     NickChanged,
     RosterChanged,
@@ -210,6 +211,8 @@ class JsonView(PlainView):
                 self._dump({"event": "roster", "nicks": list(nicks)})
             case MessagesLost(user, count):
                 self._dump({"event": "lost", "user": user, "count": count})
+            case MessagesLate(user, count):
+                self._dump({"event": "late", "user": user, "count": count})
             case StatusChanged(code, details):
                 self._dump({"event": "status", "code": code, "details": _jsonable(details)})
             case NickChanged(nick):
