@@ -14,10 +14,25 @@ CATALOG: dict[str, tuple[str, str]] = {
         "empty passphrase: type one (or set PAPO_SENHA)",
     ),
     "passphrase_multicast_only": (
-        "a senha (--senha, PAPO_SENHA) por enquanto só vale para o multicast: tire --server "
-        "ou --p2p, ou a senha (sem ela a conversa não é cifrada)",
-        "the passphrase (--senha, PAPO_SENHA) works only for multicast for now: drop --server "
-        "or --p2p, or the passphrase (without it the chat is not encrypted)",
+        "a senha (--senha, PAPO_SENHA) por enquanto só vale para o multicast e o P2P (--p2p): "
+        "tire --server/--nats, ou a senha (sem ela a conversa não é cifrada)",
+        "the passphrase (--senha, PAPO_SENHA) works only for multicast and P2P (--p2p) for "
+        "now: drop --server/--nats, or the passphrase (without it the chat is not encrypted)",
+    ),
+    # passphrase mode of the P2P mesh
+    "mesh_sealed_on": (
+        "modo com senha: só quem tem a senha lê, envia ou se liga a esta malha P2P",
+        "passphrase mode: only those with the passphrase can read, send or link in this P2P mesh",
+    ),
+    "mesh_peer_plain": (
+        "este par não usa senha e você usa (--senha): ligação recusada; "
+        "recusados até agora: {count}",
+        "this peer uses no passphrase and you do (--senha): link refused; refused so far: {count}",
+    ),
+    "mesh_peer_sealed": (
+        "este par usa senha (--senha) e você não: ligação recusada; recusados até agora: {count}",
+        "this peer uses a passphrase (--senha) and you do not: link refused; "
+        "refused so far: {count}",
     ),
     "passphrase_prompt": ("Senha da sala: ", "Room passphrase: "),
     "passphrase_on": (
