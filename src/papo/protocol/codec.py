@@ -8,6 +8,7 @@ a receive loop. Text that is not JSON at all (some handout programs send
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import re
@@ -16,11 +17,12 @@ from collections.abc import Callable
 
 from papo.errors import DecodeError, InputError
 from papo.protocol.limits import DEFAULT_LIMITS, Limits
-from papo.protocol.message import ChatMessage, MessageType
+from papo.protocol.message import KEY_CHARS, SIG_CHARS, ChatMessage, MessageType
 
 _TYPE_RE = re.compile(r"[a-z][a-z0-9_-]{0,15}\Z")
 _ID_RE = re.compile(r"[!-~]+\Z")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
+_BASE64_RE = re.compile(r"[A-Za-z0-9+/]+={0,2}\Z")
 _MAX_VERSION = 1000
 _MAX_SEQ = 2**63 - 1
 _MAX_TS = 1e11  # seconds since 1970: year 5138; rejects nonsense, accepts any real clock
@@ -197,6 +199,25 @@ def _check_room(value: object, key: str, limits: Limits) -> DecodeError | None:
     return _check_text(value, key, _MAX_ROOM_CHARS, allow_empty=False)
 
 
+def _base64_check(chars: int, raw_bytes: int) -> Callable[..., DecodeError | None]:
+    """A check for a base64 value of exactly ``chars`` characters (``raw_bytes`` decoded)."""
+
+    def check(value: object, key: str, limits: Limits) -> DecodeError | None:
+        if not isinstance(value, str):
+            return DecodeError("decode_wrong_type", field=key, expected="string")
+        if len(value) != chars:
+            return DecodeError("decode_bad_value", field=key)
+        if not _BASE64_RE.match(value):
+            return DecodeError("decode_bad_value", field=key)
+        try:
+            raw = base64.b64decode(value, validate=True)
+        except ValueError:  # binascii.Error
+            return DecodeError("decode_bad_value", field=key)
+        return None if len(raw) == raw_bytes else DecodeError("decode_bad_value", field=key)
+
+    return check
+
+
 _OPTIONAL_CHECKS: dict[str, Callable[..., DecodeError | None]] = {
     "v": _int_check(1, lambda limits: _MAX_VERSION),
     "type": _check_type,
@@ -208,6 +229,8 @@ _OPTIONAL_CHECKS: dict[str, Callable[..., DecodeError | None]] = {
     "parts": _int_check(1, lambda limits: limits.max_parts),
     "to": _check_to,
     "room": _check_room,
+    "key": _base64_check(KEY_CHARS, 32),
+    "sig": _base64_check(SIG_CHARS, 64),
 }
 
 #: Builds the message that carries one chunk: ``build(chunk, part, parts)``; part and

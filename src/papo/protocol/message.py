@@ -21,6 +21,12 @@ class MessageType(StrEnum):
 #: The version of the papo envelope this code writes in ``v``.
 PROTOCOL_VERSION = 1
 
+#: Characters of the optional ``key``: a base64 Ed25519 public key (32 bytes).
+KEY_CHARS = 44
+
+#: Characters of the optional ``sig``: a base64 Ed25519 signature (64 bytes).
+SIG_CHARS = 88
+
 
 @dataclass(frozen=True, slots=True)
 class ChatMessage:
@@ -30,6 +36,8 @@ class ChatMessage:
     are papo's optional keys; programs written to the handout ignore them.
     ``plain`` and ``source`` are never sent: they describe how a message was received
     (``plain`` = the peer sent bare text, not JSON; ``source`` = its address as text).
+    ``key`` and ``sig`` are nick ownership (:mod:`papo.protocol.nickkeys`): the sender's
+    public key and its signature of the other keys, both base64.
     """
 
     user: str
@@ -44,6 +52,8 @@ class ChatMessage:
     parts: int | None = None
     to: str | None = None
     room: str | None = None
+    key: str | None = None
+    sig: str | None = None
     plain: bool = False
     source: str | None = None
 
@@ -58,7 +68,7 @@ class ChatMessage:
             out["v"] = self.v
         if self.type != MessageType.CHAT or self.v is not None:
             out["type"] = str(self.type)
-        for key in ("id", "node", "seq", "ts", "part", "parts", "to", "room"):
+        for key in ("id", "node", "seq", "ts", "part", "parts", "to", "room", "key", "sig"):
             value = getattr(self, key)
             if value is not None:
                 out[key] = value

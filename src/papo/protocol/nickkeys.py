@@ -17,12 +17,14 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import json
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from papo.errors import DecodeError
+from papo.protocol.message import KEY_CHARS, SIG_CHARS, ChatMessage, MessageType
 from papo.protocol.sealed import require_crypto
 
 try:
@@ -45,6 +47,64 @@ FINGERPRINT_HEX = 16
 
 #: The most nicks one pin store keeps (a bounded file; beyond it new nicks are not pinned).
 MAX_PINNED_NICKS = 10_000
+
+
+#: The envelope keys a signature covers (absent keys are left out, as on the wire).
+SIGNED_FIELDS = ("user", "data", "type", "to", "room", "node", "seq", "ts", "id", "part", "parts")
+
+#: The message types papo signs when the user has an identity (``--identity``).
+SIGNED_TYPES = frozenset(
+    {
+        MessageType.CHAT,
+        MessageType.ME,
+        MessageType.PRIVATE,
+        MessageType.NICK,
+        MessageType.LEAVE,
+        MessageType.JOIN,
+    }
+)
+
+#: Bytes ``"key"`` and ``"sig"`` add to a compact JSON envelope (both with separators):
+#: what a sender takes off its datagram budget so signed parts still fit.
+SIGNATURE_OVERHEAD = len(',"key":""') + KEY_CHARS + len(',"sig":""') + SIG_CHARS
+
+
+def signed_bytes(message: ChatMessage) -> bytes:
+    """The canonical bytes a signature covers: JSON of :data:`SIGNED_FIELDS`, sorted, compact.
+
+    ``type`` is always present (``chat`` when the wire omits it), so a handout-style
+    envelope and its typed twin sign the same bytes.
+    """
+    fields: dict[str, object] = {"type": str(message.type)}
+    for name in SIGNED_FIELDS:
+        value = getattr(message, name)
+        if value is not None and name != "type":
+            fields[name] = value
+    return json.dumps(
+        fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def sign_message(identity: NickIdentity, message: ChatMessage) -> ChatMessage:
+    """``message`` with this identity's ``key`` and its ``sig`` of :func:`signed_bytes`."""
+    signature = identity.sign(signed_bytes(message))
+    return replace(
+        message,
+        key=base64.b64encode(identity.public_key).decode("ascii"),
+        sig=base64.b64encode(signature).decode("ascii"),
+    )
+
+
+def signer_key(message: ChatMessage) -> bytes | None:
+    """The public key that validly signed ``message``; None if unsigned or forged."""
+    if message.key is None or message.sig is None:
+        return None
+    try:
+        key = base64.b64decode(message.key, validate=True)
+        signature = base64.b64decode(message.sig, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return key if verify(key, signed_bytes(message), signature) else None
 
 
 class PinVerdict(StrEnum):
@@ -132,6 +192,10 @@ class NickPins:
         verdict = PinVerdict.MATCH if pinned == public_key else PinVerdict.IMPOSTOR
         return PinResult(verdict, fingerprint(pinned), presented)
 
+    def pinned(self, nick: str) -> bytes | None:
+        """The key pinned for ``nick``, or None."""
+        return self._pins.get(nick_key(nick))
+
     def forget(self, nick: str) -> bool:
         """Unpin ``nick`` (the user checked the new key out of band); True if it was pinned."""
         return self._pins.pop(nick_key(nick), None) is not None
@@ -161,11 +225,17 @@ class NickPins:
 
 __all__ = [
     "MAX_PINNED_NICKS",
+    "SIGNATURE_OVERHEAD",
+    "SIGNED_FIELDS",
+    "SIGNED_TYPES",
     "NickIdentity",
     "NickPins",
     "PinResult",
     "PinVerdict",
     "fingerprint",
     "nick_key",
+    "sign_message",
+    "signed_bytes",
+    "signer_key",
     "verify",
 ]
