@@ -8,7 +8,13 @@ from pathlib import Path
 
 from papo.protocol.message import ChatMessage
 from papo.store.history import HistoryStore
-from papo.transport.base import ChatTransport, Delivered, RosterChanged, StatusChanged
+from papo.transport.base import (
+    ChatTransport,
+    Delivered,
+    NickChanged,
+    RosterChanged,
+    StatusChanged,
+)
 from papo.transport.catch_up import CaughtUp
 from papo.transport.recorded import RecordedTransport
 
@@ -141,3 +147,18 @@ def test_caught_up_messages_are_merged_into_the_store_without_duplicates(tmp_pat
         assert seen == script  # the event goes on to the window
         assert [m.data for m in store.last("geral", 10)] == ["um", "dois"]
         assert store.count("geral") == 2
+
+
+def test_lines_sent_after_a_nick_change_are_kept_under_the_new_nick(tmp_path: Path) -> None:
+    async def scenario(recorded: RecordedTransport) -> None:
+        await recorded.open()
+        assert [event async for event in recorded.events()] == [NickChanged("ana2")]
+        assert recorded.nick == "ana2"
+        await recorded.send(ChatMessage(user="ana2", data="\udcff sou ana2"))
+        await recorded.close()
+
+    with HistoryStore(tmp_path / "h.sqlite3") as store:
+        inner = ScriptedTransport([NickChanged("ana2")])
+        asyncio.run(scenario(RecordedTransport(inner, store, "geral", "ana", clock=lambda: 1.0)))
+        (kept,) = store.last("geral", 10)
+        assert (kept.user, kept.data) == ("ana2", "\ufffd sou ana2")

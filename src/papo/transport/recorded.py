@@ -21,8 +21,15 @@ from collections.abc import AsyncIterator, Callable
 
 from papo.errors import PapoError
 from papo.protocol.message import ChatMessage, MessageType
+from papo.protocol.text import clean_input
 from papo.store.history import HistoryStore
-from papo.transport.base import ChatTransport, Delivered, StatusChanged, TransportEvent
+from papo.transport.base import (
+    ChatTransport,
+    Delivered,
+    NickChanged,
+    StatusChanged,
+    TransportEvent,
+)
 from papo.transport.catch_up import SHARED_TYPES, CaughtUp
 
 #: Message types kept in the history: the conversation, not joins, leaves or presence.
@@ -68,7 +75,7 @@ class RecordedTransport:
         elif message.type in RECORDED_TYPES:
             kept = ChatMessage(
                 user=self.nick,
-                data=message.data,
+                data=clean_input(message.data),  # as the inner transport sent it
                 type=message.type,
                 to=message.to,
                 ts=round(self._clock(), 3),
@@ -79,6 +86,8 @@ class RecordedTransport:
         """The wrapped transport's events, each delivered message kept on the way."""
         async for event in self.inner.events():
             problem = None
+            if isinstance(event, NickChanged):
+                self.nick = event.nick  # lines sent from now on are kept under it
             if isinstance(event, Delivered) and event.message.type in RECORDED_TYPES:
                 problem = self._keep(event.message)
             elif isinstance(event, CaughtUp):
