@@ -39,7 +39,7 @@ from papo.protocol.room import (
     ping_line,
     pong_line,
 )
-from papo.protocol.text import validate_nick
+from papo.protocol.text import clean_input, validate_nick
 from papo.transport.base import (
     Delivered,
     Dropped,
@@ -197,7 +197,7 @@ class TcpRoomClient:
             lines = [
                 encode_room(part)
                 for part in split_text(
-                    message.data,
+                    clean_input(message.data),
                     lambda chunk, part, parts: ChatMessage(
                         user=self._nick,
                         data=chunk,
