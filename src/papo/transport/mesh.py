@@ -10,7 +10,11 @@
   line A–B–C chats end to end through B and each message is shown exactly once;
 - a flooded heartbeat every :attr:`MeshConfig.heartbeat_interval` tells every node who is
   alive; a node not heard from for :attr:`MeshConfig.peer_deadline` seconds leaves the
-  roster (killed, or the network between is cut), and reappears when heard again.
+  roster (killed, or the network between is cut), and reappears when heard again;
+- in passphrase mode (``seal``, a :class:`~papo.protocol.sealed_link.LineSeal`) every
+  line on every link, the ``hello`` included, is sealed, each relay opens and seals again,
+  a link whose ``hello`` does not open is closed (said once per host and reason), and
+  beacons carry :data:`HIDDEN_NICK` instead of the nick.
 
 The pure rules (frames, de-duplication, presence) live in :mod:`papo.protocol.mesh`.
 """
@@ -47,6 +51,7 @@ from papo.protocol.mesh import (
     relayed,
 )
 from papo.protocol.message import PROTOCOL_VERSION, ChatMessage, MessageType
+from papo.protocol.sealed_link import is_sealed_line
 from papo.protocol.text import clean_input, validate_nick
 from papo.transport.base import (
     Delivered,
@@ -98,6 +103,22 @@ _STREAM_LIMITS = replace(DEFAULT_LIMITS, send_datagram_bytes=STREAM_TEXT_BYTES)
 _CLOSED = object()
 
 Found = Callable[[PeerSighting], None]
+
+#: The nick a node in passphrase mode puts in its beacons and mDNS records, which anyone
+#: on the LAN can read: the real nick travels only inside sealed frames.
+HIDDEN_NICK = "*"
+
+
+class LinkSealer(Protocol):
+    """Passphrase mode of the links (see :class:`~papo.protocol.sealed_link.LineSeal`)."""
+
+    def seal_line(self, payload: bytes) -> bytes:
+        """The sealed line carrying ``payload``."""
+        ...
+
+    def open_line(self, line: bytes, source: str) -> bytes | DecodeError:
+        """The payload of a sealed line, or the reason it was rejected."""
+        ...
 
 
 class Discovery(Protocol):
@@ -202,6 +223,7 @@ class MeshTransport:
         wall_clock: Callable[[], float] = time.time,
         limits: Limits = DEFAULT_LIMITS,
         max_queue: int = EVENT_QUEUE_SIZE,
+        seal: LinkSealer | None = None,
     ) -> None:
         self.config = (config or MeshConfig()).validated()
         self.nick = validate_nick(nick, limits.max_nick_chars)
@@ -232,6 +254,9 @@ class MeshTransport:
         self._left = False
         self._closed = False
         self._last_roster: tuple[str, ...] = ()
+        self._seal = seal
+        self._refusals_said: set[tuple[str, str]] = set()
+        self._refused_count = 0
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -248,7 +273,10 @@ class MeshTransport:
         self.port = self._server.sockets[0].getsockname()[1]
         self._emit(StatusChanged("mesh_listening", {"port": self.port, "node": self.node}))
         self._publish_roster(force=True)
-        announce = Beacon(node=self.node, nick=self.nick, port=self.port)
+        if self._seal is not None:
+            self._emit(StatusChanged("mesh_sealed_on", {}))
+        beacon_nick = self.nick if self._seal is None else HIDDEN_NICK
+        announce = Beacon(node=self.node, nick=beacon_nick, port=self.port)
         for discovery in self._discoveries:
             try:
                 await discovery.start(announce, self.sighted)
@@ -393,7 +421,7 @@ class MeshTransport:
     def _broadcast(
         self, frame: MeshFrame, exclude: _Link | None, skip_nodes: set[str] | None = None
     ) -> None:
-        payload = frame_line(encode_frame(frame))
+        payload = self._line(encode_frame(frame))
         for node, link in list(self._links.items()):
             if link is not exclude and not (skip_nodes and node in skip_nodes):
                 self._write(link, payload)
@@ -475,7 +503,7 @@ class MeshTransport:
         self._pending.add(link)
         link.last_heard = self._clock()
         hello = Hello(node=self.node, nick=self.nick, port=self.port)
-        self._write(link, frame_line(encode_frame(hello)))
+        self._write(link, self._line(encode_frame(hello)))
         try:
             first = await asyncio.wait_for(self._next_frame(link), self.config.connect_timeout)
             if not isinstance(first, Hello) or not self._admit(link, first):
@@ -506,6 +534,13 @@ class MeshTransport:
             if isinstance(item, DecodeError):
                 self._drop(item, link.address)
                 continue
+            if self._seal is not None or is_sealed_line(item):
+                opened = self._open_line(link, item)
+                if opened is None:
+                    if link.node is None:
+                        return None  # its hello did not open: close this link only
+                    continue
+                item = opened
             frame = decode_frame(item, link.address, self._limits)
             if isinstance(frame, DecodeError):
                 self._drop(frame, link.address)
@@ -578,6 +613,36 @@ class MeshTransport:
         link.writer.close()
 
     # -- receiving -------------------------------------------------------------------
+
+    def _line(self, frame: bytes) -> bytes:
+        """One frame as a line: sealed in passphrase mode, plain JSON otherwise."""
+        return frame_line(frame if self._seal is None else self._seal.seal_line(frame))
+
+    def _open_line(self, link: _Link, line: bytes) -> bytes | None:
+        """The plain frame of a line in passphrase mode; None (reported) if it does not open.
+
+        A line that fails on a linked peer is dropped and counted; one that fails before
+        the hello (a stranger, a wrong passphrase, a plain peer) is said once per host and
+        reason, since such a peer redials at every beacon.
+        """
+        if self._seal is None:
+            error = DecodeError("mesh_peer_sealed")
+            self._refused_count += 1
+            error.details["count"] = self._refused_count
+        else:
+            opened = self._seal.open_line(line, link.address)
+            if not isinstance(opened, DecodeError):
+                return opened
+            error = opened
+        if link.node is not None:
+            self._drop(error, link.address)
+            return None
+        host = link.address.rpartition(":")[0]
+        self.dropped += 1
+        if (host, error.code) not in self._refusals_said:
+            self._refusals_said.add((host, error.code))
+            self._emit(Dropped(error, link.address))
+        return None
 
     def _drop(self, error: DecodeError, source: str) -> None:
         self.dropped += 1
@@ -712,9 +777,11 @@ class MeshTransport:
 __all__ = [
     "CONNECT_TIMEOUT",
     "HEARTBEAT_INTERVAL",
+    "HIDDEN_NICK",
     "MAX_LINKS",
     "PEER_DEADLINE",
     "Discovery",
+    "LinkSealer",
     "MeshConfig",
     "MeshTransport",
     "PeerLink",
