@@ -78,7 +78,7 @@ def build_transport(args: argparse.Namespace, nick: str) -> ChatTransport:
         raise ConfigError("chat_modes_conflict")
     if not getattr(args, "server", None) and tls_requested(args):
         raise ConfigError("tls_needs_server")
-    if passphrase_given(args) and (getattr(args, "server", None) or getattr(args, "p2p", False)):
+    if passphrase_given(args) and getattr(args, "server", None):
         raise ConfigError("passphrase_multicast_only")
     if getattr(args, "nats", None):
         if getattr(args, "server", None) or getattr(args, "p2p", False):

@@ -7,7 +7,9 @@ Also exports :func:`add_p2p_options` and :func:`build_mesh_transport`, which
 from __future__ import annotations
 
 import argparse
+import secrets
 
+from papo.cli.passphrase import add_passphrase_option, passphrase_from_args
 from papo.errors import ConfigError
 from papo.protocol.text import validate_nick
 from papo.transport.base import ChatTransport
@@ -84,6 +86,8 @@ def add_p2p_options(parser: argparse.ArgumentParser, lang: str) -> None:
             else "also find peers by mDNS/DNS-SD (_papo._tcp; needs papo[mdns])"
         ),
     )
+    if "--senha" not in existing:
+        add_passphrase_option(parser, lang)
     parser.add_argument(
         "--heartbeat",
         type=_seconds,
@@ -107,6 +111,18 @@ def add_p2p_options(parser: argparse.ArgumentParser, lang: str) -> None:
             "(default: %(default)s)"
         ),
     )
+
+
+def mesh_seal_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The :class:`~papo.protocol.sealed_link.LineSeal` for ``--senha``/``PAPO_SENHA``
+    (slow: scrypt), or None in plain mode."""
+    from papo.protocol.sealed import SENDER_ID_BYTES
+    from papo.protocol.sealed_link import LineSeal
+
+    passphrase = passphrase_from_args(args)
+    if passphrase is None:
+        return None
+    return LineSeal.from_passphrase(passphrase, sender_id=secrets.token_bytes(SENDER_ID_BYTES))
 
 
 def build_mesh_transport(args: argparse.Namespace, nick: str) -> ChatTransport:
@@ -136,7 +152,7 @@ def build_mesh_transport(args: argparse.Namespace, nick: str) -> ChatTransport:
         heartbeat_interval=args.heartbeat,
         peer_deadline=args.peer_timeout,
     ).validated()
-    return MeshTransport(nick, config, discoveries=discoveries)
+    return MeshTransport(nick, config, discoveries=discoveries, seal=mesh_seal_from_args(args))
 
 
 def _run(args: argparse.Namespace) -> int:
