@@ -27,7 +27,7 @@ import pytest
 from conftest import free_tcp_port, free_udp_port
 from nats_cluster import require_nats_server
 
-from papo.errors import PapoError
+from papo.errors import ConfigError, PapoError
 from papo.protocol.limits import MAX_INPUT_CHARS
 from papo.protocol.message import ChatMessage, MessageType
 from papo.store.history import HistoryStore
@@ -36,6 +36,7 @@ from papo.transport.base import (
     Delivered,
     NickChanged,
     RosterChanged,
+    StatusChanged,
     TransportEvent,
 )
 from papo.transport.mesh import MeshConfig, MeshTransport
@@ -77,11 +78,20 @@ class Capabilities:
     #: The leave message's own text reaches the others (False: the room server announces
     #: the leave itself, with a reason code instead of the user's words).
     leave_text_relayed: bool = True
+    #: ``open()`` refuses a nick already in the room with ConfigError and a suggestion.
+    #: Only a room with an authority (the server) can: serverless rooms learn who is there
+    #: only after joining, so two members may briefly share a nick (``/nick`` to a nick
+    #: already seen is still refused by all).
+    refuses_taken_nick_on_open: bool = False
+    #: A newcomer is told the members already present as ``join`` messages. The mesh
+    #: infers presence from hearing a node (no join message exists), so it cannot tell a
+    #: member who just came from one it just discovered; the others send a roster instead.
+    present_members_announced_as_joins: bool = False
 
 
 MULTICAST_CAPS = Capabilities(private_seen_on_wire=True)
-TCP_CAPS = Capabilities(leave_text_relayed=False)
-MESH_CAPS = Capabilities(private_seen_on_wire=True)
+TCP_CAPS = Capabilities(leave_text_relayed=False, refuses_taken_nick_on_open=True)
+MESH_CAPS = Capabilities(private_seen_on_wire=True, present_members_announced_as_joins=True)
 NATS_CAPS = Capabilities(private_seen_on_wire=True)
 
 
@@ -464,6 +474,62 @@ async def test_a_private_line_reaches_its_addressee_only(
     # bytes still pass by others (documented, not checkable from events).
     assert caio.delivered(MessageType.PRIVATE) == []
     assert ana.delivered(MessageType.PRIVATE) == []
+
+
+@with_room("ana", "bia", "caio")
+async def test_each_member_sees_every_later_member_join_once(
+    scene: Scene, ana: Member, bia: Member, caio: Member
+) -> None:
+    def joins(member: Member) -> list[str]:
+        return sorted(m.user for m in member.delivered(MessageType.JOIN))
+
+    await scene.until(
+        lambda: "bia" in joins(ana) and "caio" in joins(ana) and "caio" in joins(bia),
+        "the later members' joins arrive",
+    )
+    await fence(scene, caio, ana, bia, label="fence-caio")
+    if scene.room.caps.present_members_announced_as_joins:
+        assert joins(ana) == ["bia", "caio"]
+        assert joins(bia) == ["ana", "caio"]
+        assert joins(caio) == ["ana", "bia"]
+    else:
+        assert joins(ana) == ["bia", "caio"]
+        assert joins(bia) == ["caio"]
+        assert joins(caio) == []
+
+
+def test_opening_with_a_nick_already_in_the_room(backend: Callable[[], Awaitable[Room]]) -> None:
+    async def body() -> None:
+        async with opened_room(backend, "ana") as scene:
+            twin = scene.room.build("ana")
+            if scene.room.caps.refuses_taken_nick_on_open:
+                with pytest.raises(ConfigError) as refused:
+                    await twin.open()
+                assert refused.value.details.get("suggestion")
+            else:
+                await twin.open()  # nobody can say no yet: it joins
+            await twin.close()
+
+    asyncio.run(asyncio.wait_for(body(), TEST_TIMEOUT))
+
+
+@with_room("ana", "bia", "caio")
+async def test_a_nick_change_to_a_nick_in_the_room_is_refused(
+    scene: Scene, ana: Member, bia: Member, caio: Member
+) -> None:
+    try:
+        await bia.say("ana", MessageType.NICK)
+    except ConfigError:
+        pass  # refused at once: the transport knows who is in the room
+    else:  # or refused by the room, as a status line for bia
+        await scene.until(
+            lambda: any(isinstance(e, StatusChanged) and "nick" in e.code for e in bia.events),
+            "bia is told the nick is taken",
+        )
+    await fence(scene, bia, ana, caio, label="ainda bia")
+    assert bia.transport.nick == "bia"
+    assert not [e for e in bia.events if isinstance(e, NickChanged)]
+    assert ana.roster() == caio.roster() == ("ana", "bia", "caio")
 
 
 @with_room("ana", "bia", "caio")

@@ -413,6 +413,10 @@ class MeshTransport:
         new = validate_nick(new, self._limits.max_nick_chars)
         if new == self.nick:
             return
+        if new in self._presence.nicks():
+            # Like the other rooms: a nick seen in the mesh is refused, or /msg would
+            # reach two people and the roster would list one nick twice.
+            raise ConfigError("chat_nick_taken", nick=new)
         self._originate(MessageType.NICK, new)
         self.nick = new
         self._emit(NickChanged(new))
