@@ -59,6 +59,30 @@ CATALOG: dict[str, tuple[str, str]] = {
         "{pinned}",
         "! IMPOSTOR? {nick} speaks with another key ({presented}); {nick}'s known key is {pinned}",
     ),
+    "nick_impostor_unsigned": (
+        "! IMPOSTOR? {nick} fala sem assinatura, mas a chave conhecida de {nick} é {pinned}",
+        "! IMPOSTOR? {nick} speaks unsigned, but {nick}'s known key is {pinned}",
+    ),
+    "nick_key_pinned": (
+        "chave de {nick} fixada: impressão digital {pinned}",
+        "{nick}'s key pinned: fingerprint {pinned}",
+    ),
+    "chat_impostor": (
+        "IMPOSTOR? chave {presented}, conhecida {pinned}",
+        "IMPOSTOR? key {presented}, known {pinned}",
+    ),
+    "identity_on": (
+        "identidade ligada: suas mensagens vão assinadas; sua impressão digital é {fingerprint}",
+        "identity on: your messages are signed; your fingerprint is {fingerprint}",
+    ),
+    "identity_crypto_missing": (
+        "--identidade precisa da biblioteca cryptography: instale com pip install 'papo[crypto]'",
+        "--identity needs the cryptography library: install it with pip install 'papo[crypto]'",
+    ),
+    "identity_multicast_only": (
+        "--identidade por enquanto só assina no multicast: tire --server, --p2p ou --nats",
+        "--identity signs only on multicast for now: drop --server, --p2p or --nats",
+    ),
     # per-source rate limit of serverless receivers
     "rate_limited": (
         "rápido demais (mais de {rate} por segundo): o que ele enviar será ignorado até "

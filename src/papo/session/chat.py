@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -18,6 +19,7 @@ from papo.errors import ConfigError, PapoError
 from papo.protocol.confusables import imitated_nick
 from papo.protocol.message import ChatMessage, MessageType
 from papo.protocol.text import clean_input, validate_nick
+from papo.session.identity import Judgement, NickOwnership, Ownership
 from papo.session.reassembly import Reassembler
 from papo.transport.base import (
     Delivered,
@@ -64,6 +66,9 @@ _COMMAND_ALIASES = {
 
 
 _TEXT_TYPES = frozenset({MessageType.CHAT, MessageType.ME, MessageType.PRIVATE})
+
+#: Impostor verdicts on received parts remembered until their line is shown.
+MAX_JUDGED_MESSAGES = 256
 
 #: Status codes a room server's transport sends around the lines it replays to a joiner.
 REPLAY_START = "room_history_start"
@@ -186,7 +191,8 @@ class ChatLine:
 
     ``mention``: it names the local user (or is private to them); ``imitates``: the
     sender's nick looks like another nick in the room (look-alike Unicode); ``past``:
-    it comes from the history (``/history``, scroll-back, catch-up), not live.
+    it comes from the history (``/history``, scroll-back, catch-up), not live;
+    ``impostor``: nick ownership says another key (or none) speaks for a pinned nick.
     """
 
     message: ChatMessage
@@ -195,6 +201,7 @@ class ChatLine:
     mention: bool = False
     imitates: str | None = None
     past: bool = False
+    impostor: Judgement | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,10 +237,21 @@ Action = Outgoing | UiEvent | ShowHistory
 class ChatSession:
     """One user's chat: commands in, messages and screen events out (no I/O)."""
 
-    def __init__(self, nick: str, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        nick: str,
+        *,
+        clock: Callable[[], float] = time.time,
+        ownership: NickOwnership | None = None,
+    ) -> None:
         self.nick = validate_nick(nick)
         self.roster: tuple[str, ...] = (self.nick,)
         self._clock = clock
+        self._ownership = ownership
+        if ownership is not None:
+            ownership.claim(self.nick)
+        # Worst verdict per split message (user, node, ts) until its parts are shown.
+        self._judged: OrderedDict[tuple[object, ...], Judgement] = OrderedDict()
         self._warned_lookalikes: set[frozenset[str]] = set()
         self._splits = Reassembler()
         self._replaying = False  # between the room server's replay notices
@@ -321,12 +339,12 @@ class ChatSession:
                     )
                 ]
             case Delivered(message):
+                shown: list[UiEvent] = self._judge(message, now)
                 if message.type in _TEXT_TYPES:
-                    shown: list[UiEvent] = []
                     for whole in self._splits.add(message, now):
                         shown.extend(self._delivered(whole, now))
                     return shown
-                return self._delivered(message, now)
+                return shown + self._delivered(message, now)
             case Dropped(error, source):
                 return [Notice("chat_dropped", now, {"source": source}, error=error, warning=True)]
             case RosterChanged(nicks):
@@ -341,6 +359,8 @@ class ChatSession:
                 return [Notice(code, now, details)]
             case NickChanged(nick):
                 self.nick = nick
+                if self._ownership is not None:
+                    self._ownership.claim(nick)
                 return [Notice("chat_nick_now", now, {"nick": nick})]
         return []
 
@@ -351,6 +371,42 @@ class ChatSession:
         for part in self._splits.expire(now):
             shown.extend(self._delivered(part, now))
         return shown
+
+    def _judge(self, message: ChatMessage, now: float) -> list[UiEvent]:
+        """Judge a received message's nick ownership; the notices it brings.
+
+        A first valid signature from a nick pins its key (one notice); an impostor's
+        text lines are flagged when shown (a split message if any part is), its other
+        messages get a warning line here.
+        """
+        if self._ownership is None or message.plain:
+            return []
+        judgement = self._ownership.judge(message)
+        details = {
+            "nick": message.user,
+            "pinned": judgement.pinned,
+            "presented": judgement.presented or "-",
+        }
+        if judgement.ownership == Ownership.PINNED:
+            return [Notice("nick_key_pinned", now, details)]
+        if judgement.ownership != Ownership.IMPOSTOR:
+            return []
+        if message.type not in _TEXT_TYPES:
+            code = "nick_impostor" if judgement.presented else "nick_impostor_unsigned"
+            return [Notice(code, now, details, warning=True)]
+        key = (*_split_key(message), message.part)
+        self._judged[key] = judgement
+        while len(self._judged) > MAX_JUDGED_MESSAGES:
+            self._judged.popitem(last=False)
+        return []
+
+    def _verdict(self, message: ChatMessage) -> Judgement | None:
+        """The impostor verdict on a shown line: on it, or on any part of its whole."""
+        if message.parts is not None:  # a part shown alone (the rest never came)
+            return self._judged.pop((*_split_key(message), message.part), None)
+        found = [key for key in self._judged if key[:-1] == _split_key(message)]
+        verdicts = [self._judged.pop(key) for key in found]
+        return verdicts[0] if verdicts else None
 
     def _delivered(self, message: ChatMessage, now: float) -> list[UiEvent]:
         kind = message.type
@@ -370,7 +426,8 @@ class ChatSession:
         impostor = None if message.plain else imitated_nick(user, others)
         if user == self.nick and not message.plain:
             impostor = self.nick  # transports never echo our own: this is someone else
-        return [ChatLine(message, now, mention=mention, imitates=impostor)]
+        judged = self._verdict(message) if self._judged else None
+        return [ChatLine(message, now, mention=mention, imitates=impostor, impostor=judged)]
 
     def _roster_changed(self, nicks: tuple[str, ...], now: float) -> list[UiEvent]:
         previous = set(self.roster)
@@ -389,6 +446,13 @@ class ChatSession:
         return notices
 
 
+def _split_key(message: ChatMessage) -> tuple[object, ...]:
+    """What the parts of one split message share (and its reassembled whole keeps)."""
+    first = None if message.seq is None else message.seq - (message.part or 1) + 1
+    origin = message.node or message.source or ""
+    return (origin, message.user, str(message.type), message.to or "", first)
+
+
 def mentions(text: str, nick: str) -> bool:
     """True when ``text`` names ``nick`` as a whole word (any case, optional ``@``)."""
     pattern = r"(?<![\w])@?" + re.escape(nick.casefold()) + r"(?![\w])"
@@ -400,6 +464,7 @@ __all__ = [
     "DEFAULT_HISTORY_LINES",
     "LEAVE_TEXT",
     "MAX_HISTORY_LINES",
+    "MAX_JUDGED_MESSAGES",
     "QUIT_WORD",
     "Action",
     "BadCommand",

@@ -130,6 +130,14 @@ def render(event: ChatLine | Notice, lang: str) -> list[Fragments]:
     if event.imitates is not None:
         other = terminal_safe(event.imitates)
         fragments.append(("class:warning", f" ({translate('chat_imitates', lang, other=other)})"))
+    if event.impostor is not None:
+        flag = translate(
+            "chat_impostor",
+            lang,
+            pinned=event.impostor.pinned,
+            presented=event.impostor.presented or "-",
+        )
+        fragments.append(("class:impostor", f" [{flag}]"))
     separator = " " if message.type == MessageType.ME else ": "
     fragments.append((line_style, separator + terminal_safe(message.data)))
     return [fragments]

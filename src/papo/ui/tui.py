@@ -46,6 +46,7 @@ STYLE = Style.from_dict(
         "time": "ansibrightblack",
         "system": "italic ansibrightblack",
         "warning": "bold ansired",
+        "impostor": "bold reverse ansired",
         "mention": "bold reverse",
         "own": "bold",
         "private": "ansimagenta",

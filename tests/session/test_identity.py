@@ -1,0 +1,157 @@
+"""Nick ownership in the chat session: pin on first use, flag impostors, sign on the wire."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+pytest.importorskip("cryptography")
+
+from papo.protocol.codec import decode, encode, split_text
+from papo.protocol.limits import DEFAULT_LIMITS, SEND_DATAGRAM_BYTES
+from papo.protocol.message import ChatMessage, MessageType
+from papo.protocol.nickkeys import NickIdentity, NickPins, sign_message, signer_key
+from papo.session.chat import MAX_JUDGED_MESSAGES, ChatLine, ChatSession, Notice
+from papo.session.identity import NickOwnership, Ownership, SigningSeal
+from papo.session.reassembly import Reassembler
+from papo.transport.base import Delivered, NickChanged
+from papo.ui.chat import plain_text, render
+
+ME = NickIdentity(b"\x00" * 32)
+ANA = NickIdentity(b"\x01" * 32)
+EVE = NickIdentity(b"\x02" * 32)
+
+
+def session(saved: list[NickPins] | None = None) -> ChatSession:
+    ownership = NickOwnership(ME, NickPins(), save=None if saved is None else saved.append)
+    return ChatSession("bia", clock=lambda: 1_700_000_000.0, ownership=ownership)
+
+
+def said(identity: NickIdentity | None, text: str, nick: str = "ana", **extra: object) -> Delivered:
+    fields: dict[str, object] = {"node": "n1", "seq": len(text), **extra}
+    message = ChatMessage(user=nick, data=text, **fields)  # type: ignore[arg-type]
+    return Delivered(sign_message(identity, message) if identity else message)
+
+
+def test_first_signed_message_pins_the_nick_once_and_saves_the_pins() -> None:
+    saved: list[NickPins] = []
+    chat = session(saved)
+    pinned, line = chat.handle_event(said(ANA, "oi"))
+    assert isinstance(pinned, Notice) and pinned.code == "nick_key_pinned"
+    assert pinned.details["pinned"] == ANA.fingerprint
+    assert isinstance(line, ChatLine) and line.impostor is None
+    (again,) = chat.handle_event(said(ANA, "tudo bem?"))
+    assert isinstance(again, ChatLine) and again.impostor is None
+    assert len(saved) == 2  # own nick claimed, then ana pinned
+    assert saved[-1].pinned("ana") == ANA.public_key
+
+
+def test_another_key_for_a_pinned_nick_is_shown_as_an_impostor() -> None:
+    chat = session()
+    chat.handle_event(said(ANA, "oi"))
+    (line,) = chat.handle_event(said(EVE, "sou a ana de verdade"))
+    assert isinstance(line, ChatLine) and line.impostor is not None
+    assert line.impostor.ownership == Ownership.IMPOSTOR
+    assert (line.impostor.pinned, line.impostor.presented) == (ANA.fingerprint, EVE.fingerprint)
+    text = plain_text(render(line, "en"))[0]
+    assert "IMPOSTOR?" in text and ANA.fingerprint in text and EVE.fingerprint in text
+
+
+def test_an_unsigned_message_from_a_pinned_nick_is_an_impostor() -> None:
+    chat = session()
+    chat.handle_event(said(ANA, "oi"))
+    (line,) = chat.handle_event(said(None, "sem chave"))
+    assert isinstance(line, ChatLine) and line.impostor is not None
+    assert line.impostor.presented == ""
+
+
+def test_a_forged_signature_is_an_impostor_not_a_pin() -> None:
+    chat = session()
+    chat.handle_event(said(ANA, "oi"))
+    forged = replace(said(ANA, "oi!").message, data="me dá a senha")
+    (line,) = chat.handle_event(Delivered(forged))
+    assert isinstance(line, ChatLine) and line.impostor is not None
+
+
+def test_handout_programs_unsigned_and_never_pinned_are_shown_as_today() -> None:
+    chat = session()
+    (line,) = chat.handle_event(Delivered(ChatMessage(user="prof", data="oi turma")))
+    assert isinstance(line, ChatLine) and line.impostor is None and line.imitates is None
+    (plain,) = chat.handle_event(Delivered(ChatMessage(user="?", data="x", plain=True)))
+    assert isinstance(plain, ChatLine) and plain.impostor is None
+
+
+def test_without_an_identity_nothing_is_judged() -> None:
+    chat = ChatSession("bia")
+    (line,) = chat.handle_event(said(ANA, "oi"))
+    assert isinstance(line, ChatLine) and line.impostor is None
+
+
+def test_an_impostor_leaving_or_renaming_gets_a_warning_line() -> None:
+    chat = session()
+    chat.handle_event(said(ANA, "oi"))
+    warning, left = chat.handle_event(said(EVE, "saiu", type=MessageType.LEAVE))
+    assert isinstance(warning, Notice) and warning.code == "nick_impostor" and warning.warning
+    assert isinstance(left, Notice) and left.code == "chat_left"
+    warning, _renamed = chat.handle_event(said(None, "eve", type=MessageType.NICK))
+    assert isinstance(warning, Notice) and warning.code == "nick_impostor_unsigned"
+
+
+def test_a_stranger_cannot_be_pinned_under_my_own_nick() -> None:
+    chat = session()
+    chat.handle_event(NickChanged("bianca"))
+    (line,) = chat.handle_event(said(EVE, "sou a bianca", nick="bianca"))
+    assert isinstance(line, ChatLine) and line.impostor is not None
+
+
+def test_one_impostor_part_flags_the_whole_reassembled_message() -> None:
+    chat = session()
+    chat.handle_event(said(ANA, "oi"))
+    first = said(ANA, "ab", seq=7, part=1, parts=2).message
+    second = said(EVE, "cd", seq=8, part=2, parts=2).message
+    assert chat.handle_event(Delivered(first)) == []
+    (line,) = chat.handle_event(Delivered(second))
+    assert isinstance(line, ChatLine) and line.message.data == "abcd"
+    assert line.impostor is not None
+
+
+def test_remembered_verdicts_are_bounded() -> None:
+    chat = session()
+    chat._splits = Reassembler(max_pending=MAX_JUDGED_MESSAGES * 2)  # keep every part pending
+    chat.handle_event(said(ANA, "oi"))
+    for index in range(MAX_JUDGED_MESSAGES + 50):
+        chat.handle_event(
+            Delivered(ChatMessage(user="ana", data="x", seq=index * 2, part=1, parts=2))
+        )
+    assert len(chat._judged) == MAX_JUDGED_MESSAGES
+
+
+def test_the_signing_seal_signs_chat_envelopes_and_leaves_others_alone() -> None:
+    seal = SigningSeal(ANA)
+    signed = decode(seal.seal(encode(ChatMessage(user="ana", data="oi", seq=1))))
+    assert isinstance(signed, ChatMessage) and signer_key(signed) == ANA.public_key
+    presence = encode(ChatMessage(user="ana", data="", type="presence"))
+    assert seal.seal(presence) == presence
+    assert seal.open(b"anything", "x") == b"anything"
+
+
+def test_signed_parts_of_a_long_line_fit_the_datagram_budget_and_reassemble() -> None:
+    seal = SigningSeal(ANA)
+    limits = replace(DEFAULT_LIMITS, send_datagram_bytes=SEND_DATAGRAM_BYTES - seal.overhead)
+
+    def build(chunk: str, part: int | None, parts: int | None) -> ChatMessage:
+        seq = part or 1
+        return ChatMessage(
+            user="ana", data=chunk, v=1, node="n" * 16, seq=seq, ts=1.5, part=part, parts=parts
+        )
+
+    text = "palavra " * 600 + "ç" * 900
+    payloads = [seal.seal(encode(part)) for part in split_text(text, build, limits)]
+    assert len(payloads) > 2 and all(len(p) <= SEND_DATAGRAM_BYTES for p in payloads)
+    chat = session()
+    shown = [e for p in payloads for e in chat.handle_event(Delivered(decode(p)))]  # type: ignore[arg-type]
+    lines = [e for e in shown if isinstance(e, ChatLine)]
+    assert [line.message.data for line in lines] == [text]
+    assert lines[0].impostor is None
+    assert [e.code for e in shown if isinstance(e, Notice)] == ["nick_key_pinned"]
