@@ -19,7 +19,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ import pytest
 from conftest import free_tcp_port, free_udp_port
 from nats_cluster import require_nats_server
 
-from papo.errors import ConfigError, PapoError
+from papo.errors import ConfigError, NetworkError, PapoError
 from papo.protocol.limits import MAX_INPUT_CHARS
 from papo.protocol.message import ChatMessage, MessageType
 from papo.store.history import HistoryStore
@@ -106,6 +106,10 @@ class Room:
     def build(self, nick: str) -> ChatTransport:
         raise NotImplementedError
 
+    def unreachable(self, nick: str) -> ChatTransport:
+        """A member whose ``open()`` must fail: its room cannot be reached or joined."""
+        raise NotImplementedError
+
     async def aclose(self) -> None:
         """Release what the room itself holds (servers, stores)."""
 
@@ -119,6 +123,10 @@ class MulticastRoom(Room):
     def build(self, nick: str) -> ChatTransport:
         return MulticastRoomTransport(self.config, nick)
 
+    def unreachable(self, nick: str) -> ChatTransport:
+        # An interface address this namespace does not have: joining the group fails.
+        return MulticastRoomTransport(replace(self.config, interface="192.0.2.1"), nick)
+
 
 class TcpRoom(Room):
     caps = TCP_CAPS
@@ -131,6 +139,9 @@ class TcpRoom(Room):
 
     def build(self, nick: str) -> ChatTransport:
         return TcpRoomClient("127.0.0.1", self.server.port, nick)
+
+    def unreachable(self, nick: str) -> ChatTransport:
+        return TcpRoomClient("127.0.0.1", free_tcp_port(), nick)
 
     async def aclose(self) -> None:
         await self.server.close()
@@ -151,6 +162,12 @@ class MeshRoom(Room):
         self.first = self.first or transport
         return transport
 
+    def unreachable(self, nick: str) -> ChatTransport:
+        # Its listening port is taken by the first member: it cannot listen.
+        assert self.first is not None, "open a member first"
+        config = MeshConfig(listen_host="127.0.0.1", port=self.first.port, **MESH_TIMERS)  # type: ignore[arg-type]
+        return MeshTransport(nick, config)
+
 
 class NatsRoom(Room):
     caps = NATS_CAPS
@@ -161,6 +178,10 @@ class NatsRoom(Room):
 
     def build(self, nick: str) -> ChatTransport:
         return NatsTransport([self.url], nick, room=self.name, replicas=1)
+
+    def unreachable(self, nick: str) -> ChatTransport:
+        url = f"nats://127.0.0.1:{free_tcp_port()}"
+        return NatsTransport([url], nick, room=self.name, connect_seconds=1.0)
 
 
 class RecordedRoom(TcpRoom):
@@ -175,6 +196,11 @@ class RecordedRoom(TcpRoom):
         store = HistoryStore(self.directory / f"{nick}-{len(self.stores)}.sqlite3")
         self.stores.append(store)
         return RecordedTransport(super().build(nick), store, "geral", nick)
+
+    def unreachable(self, nick: str) -> ChatTransport:
+        store = HistoryStore(self.directory / f"{nick}-{len(self.stores)}.sqlite3")
+        self.stores.append(store)
+        return RecordedTransport(super().unreachable(nick), store, "geral", nick)
 
     async def aclose(self) -> None:
         await super().aclose()
@@ -385,6 +411,18 @@ def open_fds() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
+async def nothing_left_since(tasks: set[asyncio.Task[Any]], fds: int) -> None:
+    """Wait until no task and no file descriptor remains beyond ``tasks`` and ``fds``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT
+    while (asyncio.all_tasks() - tasks) or open_fds() > fds:
+        if loop.time() > deadline:
+            raise AssertionError(
+                f"left running: {asyncio.all_tasks() - tasks}; fds {fds} -> {open_fds()}"
+            )
+        await asyncio.sleep(0.02)  # polling with a deadline: nothing signals this
+
+
 # -- the contract ----------------------------------------------------------------------
 
 
@@ -409,6 +447,8 @@ def test_open_then_close_leaves_nothing_running_and_close_twice_is_safe(
             before_tasks = asyncio.all_tasks()
             before_fds = open_fds()
             member = Member("ana", transport, asyncio.Event())
+            with pytest.raises(PapoError):
+                await member.say("before open")
             await transport.open()
             member.start()
             await transport.close()
@@ -417,17 +457,27 @@ def test_open_then_close_leaves_nothing_running_and_close_twice_is_safe(
             await asyncio.wait_for(member.task, WAIT)  # events() ended
             with pytest.raises(PapoError):
                 await member.say("after close")
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + WAIT
-            while (asyncio.all_tasks() - before_tasks) or open_fds() > before_fds:
-                if loop.time() > deadline:
-                    raise AssertionError(
-                        f"left running: {asyncio.all_tasks() - before_tasks}; "
-                        f"fds {before_fds} -> {open_fds()}"
-                    )
-                await asyncio.sleep(0.02)  # polling with a deadline: nothing signals this
+            await nothing_left_since(before_tasks, before_fds)
         finally:
             await room.aclose()
+
+    asyncio.run(asyncio.wait_for(body(), TEST_TIMEOUT))
+
+
+def test_open_that_cannot_join_raises_a_papo_error_and_leaves_nothing_running(
+    backend: Callable[[], Awaitable[Room]],
+) -> None:
+    async def body() -> None:
+        async with opened_room(backend, "ana") as scene:
+            transport = scene.room.unreachable("bia")
+            before_tasks = asyncio.all_tasks()
+            before_fds = open_fds()
+            with pytest.raises((ConfigError, NetworkError)):
+                await transport.open()
+            await transport.close()  # safe after a failed open, too
+            with pytest.raises(PapoError):
+                await transport.send(ChatMessage(user="bia", data="oi"))
+            await nothing_left_since(before_tasks, before_fds)
 
     asyncio.run(asyncio.wait_for(body(), TEST_TIMEOUT))
 
