@@ -548,6 +548,25 @@ async def test_each_member_sees_every_later_member_join_once(
         assert joins(caio) == []
 
 
+def test_a_bad_local_nick_is_refused_with_config_error(
+    backend: Callable[[], Awaitable[Room]],
+) -> None:
+    async def body() -> None:
+        room = await backend()
+        try:
+            for bad in ("", "com espaço", "x" * 100):
+                with pytest.raises(ConfigError):
+                    transport = room.build(bad)  # refused when built, or when opened
+                    try:
+                        await transport.open()
+                    finally:
+                        await transport.close()
+        finally:
+            await room.aclose()
+
+    asyncio.run(asyncio.wait_for(body(), TEST_TIMEOUT))
+
+
 def test_opening_with_a_nick_already_in_the_room(backend: Callable[[], Awaitable[Room]]) -> None:
     async def body() -> None:
         async with opened_room(backend, "ana") as scene:
@@ -616,6 +635,10 @@ async def test_a_nick_change_is_confirmed_to_the_sender_and_seen_by_the_others(
         assert renames == [("ana", "ana2")], member.nick
     await fence(scene, ana, bia, caio, label="sou ana2")
     assert NickChanged("ana2") not in bia.events
+    await bia.say("psiu, ana2", MessageType.PRIVATE, to="ana2")
+    await scene.until(
+        lambda: ana.texts(MessageType.PRIVATE) == ["psiu, ana2"], "a private line to the new nick"
+    )
 
 
 @with_room("ana", "bia")
@@ -645,6 +668,33 @@ async def test_long_text_is_split_and_bad_messages_raise_papo_errors_only(
         with contextlib.suppress(PapoError):  # refused in words the user can read: allowed
             await ana.transport.send(message)
     await fence(scene, ana, bia, label="ainda aqui")
+
+
+#: Lines in the burst tests: under every transport's burst allowance (room server: 60).
+BURST_LINES = 40
+
+
+@with_room("ana", "bia")
+async def test_a_burst_of_lines_arrives_complete_once_and_in_order(
+    scene: Scene, ana: Member, bia: Member
+) -> None:
+    lines = [f"linha {index}" for index in range(BURST_LINES)]
+    for line in lines:
+        await ana.say(line)
+    await scene.until(lambda: len(bia.texts(user="ana")) >= BURST_LINES, "the burst arrives")
+    await fence(scene, ana, bia, label="fence-ana")
+    assert bia.texts(user="ana") == [*lines, "fence-ana"]
+
+
+@with_room("ana", "bia")
+async def test_concurrent_sends_from_several_tasks_each_arrive_once(
+    scene: Scene, ana: Member, bia: Member
+) -> None:
+    lines = [f"tarefa {index}" for index in range(BURST_LINES)]
+    await asyncio.gather(*(ana.say(line) for line in lines))
+    await scene.until(lambda: len(bia.texts(user="ana")) >= BURST_LINES, "every line arrives")
+    await fence(scene, ana, bia, label="fence-ana")
+    assert sorted(bia.texts(user="ana")) == sorted([*lines, "fence-ana"])
 
 
 @with_room("ana", "bia")
