@@ -100,3 +100,54 @@ def test_mesh_texts_exist_in_both_languages() -> None:
     for code in ("mesh_peer_plain", "mesh_peer_sealed", "mesh_sealed_on"):
         assert translate(code, "pt", count=1) != translate(code, "en", count=1)
         assert "{" not in translate(code, "en", count=1)
+
+
+def handshake(a: LineSeal, b: LineSeal):  # type: ignore[no-untyped-def]
+    """Both ends of a link after the challenges; returns (a's link, b's link)."""
+    left, right = a.link(b"L" * 16), b.link(b"R" * 16)
+    assert left.take_challenge(right.challenge_line()) is None
+    assert right.take_challenge(left.challenge_line()) is None
+    return left, right
+
+
+def test_link_handshake_binds_the_hello_to_the_peers_challenge() -> None:
+    ana, bia = make(), make(sender_id=BIA_ID)
+    left, right = handshake(ana, bia)
+    assert right.open(left.seal_hello(b"hello"), "x") == b"hello" and right.opened_hello
+    line = ana.seal_line(FRAME)
+    assert right.open(line, "x") == FRAME
+
+
+def test_recorded_link_played_to_a_restarted_node_fails_at_the_hello() -> None:
+    ana = make()
+    left, _right = handshake(ana, make(sender_id=BIA_ID))
+    recorded = [left.seal_hello(b"hello"), ana.seal_line(FRAME)]
+    restarted = make(sender_id=BIA_ID).link(b"N" * 16)  # new challenge, empty windows
+    assert restarted.take_challenge(left.challenge_line()) is None
+    error = restarted.open(recorded[0], "x")
+    assert isinstance(error, DecodeError) and error.code == "sealed_replayed"
+    assert not restarted.opened_hello
+
+
+def test_after_the_hello_only_the_hellos_sender_is_accepted_on_the_link() -> None:
+    ana, bia, caio = make(), make(sender_id=BIA_ID), make(sender_id=bytes(16))
+    left, right = handshake(ana, bia)
+    right.open(left.seal_hello(b"hello"), "x")
+    spliced = right.open(caio.seal_line(FRAME), "x")  # a member's line from another link
+    assert isinstance(spliced, DecodeError) and spliced.code == "sealed_forged"
+
+
+def test_first_line_that_is_not_a_challenge_is_named() -> None:
+    link = make().link(b"L" * 16)
+    cases = {
+        FRAME: "mesh_peer_plain",
+        b"sealed AAAA": "sealed_forged",
+        b"\x00": "sealed_not_sealed",
+    }
+    for line, code in cases.items():
+        error = link.take_challenge(line)
+        assert isinstance(error, DecodeError) and error.code == code
+    short = link.take_challenge(b"sealed challenge AAAA")
+    assert isinstance(short, DecodeError) and short.code == "sealed_forged"
+    with pytest.raises(ValueError):
+        link.seal_hello(b"hello")

@@ -10,6 +10,13 @@ per-sender counters, replay window) and carried as one line::
 so the line framer works unchanged, and a line is told apart from a plain JSON frame
 (which starts with ``{``) by its first bytes.
 
+Each link starts with a handshake that binds it to this connection (:class:`SealedLink`):
+both ends first send ``sealed challenge <base64 of 16 random bytes>``, then their sealed
+``hello`` whose plaintext starts with the *peer's* challenge. A recording of an earlier
+link played back to a node (even one restarted, with empty replay windows) fails: its
+hello answers an old challenge. After the hello, a link accepts only lines sealed by the
+sender id that sealed the hello, so old lines of another run cannot be spliced in.
+
 The key is ``scrypt(passphrase, b"papo/mesh/v1\\0")`` with the multicast room's cost
 (:data:`~papo.protocol.sealed.SCRYPT_N`...): one mesh, one fixed salt label, so a
 passphrase used for a multicast room and for the mesh gives two unrelated keys.
@@ -30,6 +37,8 @@ from collections import Counter
 from papo.errors import ConfigError, DecodeError
 from papo.protocol.sealed import (
     DEFAULT_SCRYPT,
+    KEY_ID_BYTES,
+    MAGIC,
     SENDER_ID_BYTES,
     DatagramSeal,
     ScryptParams,
@@ -38,6 +47,12 @@ from papo.protocol.sealed import (
 
 #: First bytes of every sealed line (a plain mesh frame starts with ``{``).
 SEALED_LINE_PREFIX = b"sealed "
+
+#: First bytes of the first line on a sealed link: a fresh random challenge.
+CHALLENGE_PREFIX = SEALED_LINE_PREFIX + b"challenge "
+
+#: Bytes of a link challenge (random, from the caller).
+CHALLENGE_BYTES = 16
 
 #: The scrypt salt of the mesh key: a fixed label, different from every multicast
 #: room's (``papo/sealed/v1...``), so the same passphrase gives different keys.
@@ -113,11 +128,95 @@ class LineSeal:
         error.details["count"] = self.counts[error.code]
         return error
 
+    def link(self, challenge: bytes) -> SealedLink:
+        """The handshake state of a new link; ``challenge``: fresh random bytes."""
+        return SealedLink(self, challenge)
+
+
+class SealedLink:
+    """One link in passphrase mode: challenge, bound hello, then one sealing sender.
+
+    Send :meth:`challenge_line` first; pass the peer's first line to
+    :meth:`take_challenge`; send :meth:`seal_hello`; pass every later line to
+    :meth:`open`.
+    """
+
+    def __init__(self, seal: LineSeal, challenge: bytes) -> None:
+        if len(challenge) != CHALLENGE_BYTES:
+            raise ValueError(f"the challenge must be {CHALLENGE_BYTES} bytes")
+        self._seal = seal
+        self._challenge = challenge
+        self._peer_challenge: bytes | None = None
+        self._peer_sender: bytes | None = None
+
+    @property
+    def opened_hello(self) -> bool:
+        """True once the peer's bound hello opened."""
+        return self._peer_sender is not None
+
+    def challenge_line(self) -> bytes:
+        """The first line to send on the link."""
+        return CHALLENGE_PREFIX + base64.b64encode(self._challenge)
+
+    def take_challenge(self, line: bytes) -> DecodeError | None:
+        """Read the peer's first line; a DecodeError (counted) if it is not a challenge."""
+        if not line.startswith(CHALLENGE_PREFIX):
+            if is_sealed_line(line):
+                return self._seal._count(DecodeError("sealed_forged"))
+            code = "mesh_peer_plain" if is_plain_line(line) else "sealed_not_sealed"
+            return self._seal._count(DecodeError(code))
+        try:
+            challenge = base64.b64decode(line[len(CHALLENGE_PREFIX) :], validate=True)
+        except (binascii.Error, ValueError):
+            challenge = b""
+        if len(challenge) != CHALLENGE_BYTES:
+            return self._seal._count(DecodeError("sealed_forged"))
+        self._peer_challenge = challenge
+        return None
+
+    def seal_hello(self, payload: bytes) -> bytes:
+        """The sealed hello line, bound to the peer's challenge (take it first)."""
+        if self._peer_challenge is None:
+            raise ValueError("take the peer's challenge before sending the hello")
+        return self._seal.seal_line(self._peer_challenge + payload)
+
+    def open(self, line: bytes, source: str) -> bytes | DecodeError:
+        """The payload of the next line of this link, or a counted DecodeError."""
+        sender = _sender_of(line)
+        if self._peer_sender is not None and sender != self._peer_sender:
+            return self._seal._count(DecodeError("sealed_forged"))
+        opened = self._seal.open_line(line, source)
+        if isinstance(opened, DecodeError) or self._peer_sender is not None:
+            return opened
+        if not opened.startswith(self._challenge):
+            return self._seal._count(DecodeError("sealed_replayed"))
+        self._peer_sender = sender
+        return opened[CHALLENGE_BYTES:]
+
+
+_SENDER_START = len(MAGIC) + KEY_ID_BYTES
+
+
+def _sender_of(line: bytes) -> bytes | None:
+    """The sender id in the header of a sealed line, if it has one."""
+    if not is_sealed_line(line):
+        return None
+    head = line[len(SEALED_LINE_PREFIX) : len(SEALED_LINE_PREFIX) + 64]
+    try:
+        raw = base64.b64decode(head[: len(head) // 4 * 4])
+    except (binascii.Error, ValueError):
+        return None
+    sender = raw[_SENDER_START : _SENDER_START + SENDER_ID_BYTES]
+    return sender if len(sender) == SENDER_ID_BYTES else None
+
 
 __all__ = [
+    "CHALLENGE_BYTES",
+    "CHALLENGE_PREFIX",
     "MESH_SALT",
     "SEALED_LINE_PREFIX",
     "LineSeal",
+    "SealedLink",
     "derive_mesh_key",
     "is_plain_line",
     "is_sealed_line",
