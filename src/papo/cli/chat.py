@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+from typing import TYPE_CHECKING
 
 from papo.cli.multicast import add_multicast_options, multicast_config
 from papo.cli.passphrase import add_passphrase_option, passphrase_given, seal_from_args
@@ -22,6 +23,10 @@ from papo.cli.room import add_tls_client_options, tls_from_args, tls_requested
 from papo.errors import ConfigError
 from papo.protocol.text import terminal_safe, validate_nick
 from papo.transport.base import ChatTransport
+
+if TYPE_CHECKING:
+    from papo.protocol.nickkeys import NickIdentity
+    from papo.session.identity import NickOwnership
 
 #: The TCP port of a papo room server when ``--server`` names only the host.
 DEFAULT_SERVER_PORT = 5050
@@ -72,8 +77,17 @@ def _peer_module():  # type: ignore[no-untyped-def]
     return None
 
 
-def build_transport(args: argparse.Namespace, nick: str) -> ChatTransport:
-    """The transport the flags ask for: TCP room, P2P mesh, or the multicast room."""
+def build_transport(
+    args: argparse.Namespace, nick: str, identity: NickIdentity | None = None
+) -> ChatTransport:
+    """The transport the flags ask for: TCP room, P2P mesh, or the multicast room.
+
+    With an ``identity`` (``--identity``) the multicast room signs what it sends.
+    """
+    if identity is not None and (
+        getattr(args, "server", None) or getattr(args, "p2p", False) or getattr(args, "nats", None)
+    ):
+        raise ConfigError("identity_multicast_only")
     if getattr(args, "server", None) and getattr(args, "p2p", False):
         raise ConfigError("chat_modes_conflict")
     if not getattr(args, "server", None) and tls_requested(args):
@@ -104,7 +118,43 @@ def build_transport(args: argparse.Namespace, nick: str) -> ChatTransport:
 
     config = multicast_config(args)
     seal = seal_from_args(args, config.group, config.port)
-    return MulticastRoomTransport(config, nick, seal=seal)
+    if identity is None:
+        return MulticastRoomTransport(config, nick, seal=seal)
+    from dataclasses import replace
+
+    from papo.protocol.limits import DEFAULT_LIMITS
+    from papo.session.identity import SigningSeal
+
+    signing = SigningSeal(identity, seal)
+    # Signed parts (and sealed ones) must still fit the handout's 1024-byte datagram.
+    budget = DEFAULT_LIMITS.send_datagram_bytes - signing.overhead
+    limits = replace(DEFAULT_LIMITS, send_datagram_bytes=budget)
+    return MulticastRoomTransport(config, nick, seal=signing, limits=limits)
+
+
+def ownership_from_args(args: argparse.Namespace) -> NickOwnership | None:
+    """This user's identity and pins when ``--identity`` (or ``--identity-file``) is given."""
+    if not (getattr(args, "identity", False) or getattr(args, "identity_file", None)):
+        return None
+    from pathlib import Path
+
+    from papo.protocol.sealed import CRYPTO_AVAILABLE
+
+    if not CRYPTO_AVAILABLE:
+        raise ConfigError("identity_crypto_missing")
+    from papo.session.identity import NickOwnership
+    from papo.store.nick_pins import (
+        IDENTITY_FILE,
+        default_keys_dir,
+        load_identity_file,
+        load_pins,
+        save_pins,
+    )
+
+    path = Path(args.identity_file) if args.identity_file else default_keys_dir() / IDENTITY_FILE
+    identity = load_identity_file(path)
+    directory = path.parent
+    return NickOwnership(identity, load_pins(directory), lambda pins: save_pins(directory, pins))
 
 
 def room_name(args: argparse.Namespace) -> str:
@@ -127,10 +177,13 @@ def run(args: argparse.Namespace) -> int:
     from papo.ui.chat import run_chat
 
     nick = validate_nick(args.nick) if args.nick else login_nick()
-    transport = build_transport(args, nick)
+    ownership = ownership_from_args(args)
+    transport = build_transport(args, nick, ownership.identity if ownership else None)
     mode = "json" if args.json else "plain" if args.plain else "auto"
     if args.no_history:
-        return run_chat(transport, nick, args.lang, mode=mode, scrollback=args.scrollback)
+        return run_chat(
+            transport, nick, args.lang, mode=mode, scrollback=args.scrollback, ownership=ownership
+        )
     from papo.store.history import HistoryStore, default_history_path
     from papo.transport.recorded import RecordedTransport
 
@@ -141,12 +194,24 @@ def run(args: argparse.Namespace) -> int:
             raise  # the file the user named: say why, do not chat without it
         # The default place is not writable (a read-only home): chat, without history.
         return run_chat(
-            transport, nick, args.lang, mode=mode, scrollback=args.scrollback, warning=error
+            transport,
+            nick,
+            args.lang,
+            mode=mode,
+            scrollback=args.scrollback,
+            warning=error,
+            ownership=ownership,
         )
     with store:
         recorded = RecordedTransport(transport, store, room_name(args), nick)
         return run_chat(
-            recorded, nick, args.lang, mode=mode, history=recorded, scrollback=args.scrollback
+            recorded,
+            nick,
+            args.lang,
+            mode=mode,
+            history=recorded,
+            scrollback=args.scrollback,
+            ownership=ownership,
         )
 
 
@@ -179,6 +244,35 @@ def add_history_options(parser: argparse.ArgumentParser, lang: str) -> None:
             "mostra as últimas N mensagens ao abrir (padrão: 10 no terminal, 0 no modo linha)"
             if pt
             else "show the last N messages on opening (default: 10 in the terminal, 0 in line mode)"
+        ),
+    )
+
+
+def add_identity_options(parser: argparse.ArgumentParser, lang: str) -> None:
+    """``--identity`` / ``--identidade`` and ``--identity-file FILE`` (nick ownership)."""
+    pt = lang == "pt"
+    parser.add_argument(
+        "--identity",
+        "--identidade",
+        action="store_true",
+        help=(
+            "assina suas mensagens com sua chave e fixa a chave de cada apelido no primeiro "
+            "uso: outro com o mesmo apelido aparece como IMPOSTOR (precisa de papo[crypto])"
+            if pt
+            else "sign your messages with your key and pin each nick's key on first use: "
+            "someone else with the same nick shows as an IMPOSTOR (needs papo[crypto])"
+        ),
+    )
+    parser.add_argument(
+        "--identity-file",
+        "--arquivo-identidade",
+        metavar="ARQUIVO" if pt else "FILE",
+        help=(
+            "arquivo da sua chave (criado se não existir; os apelidos fixados ficam ao lado); "
+            "implica --identidade"
+            if pt
+            else "your key file (made if missing; pinned nicks are kept next to it); "
+            "implies --identity"
         ),
     )
 
@@ -248,6 +342,7 @@ def register(subparsers: argparse._SubParsersAction, lang: str) -> None:  # type
     add_tls_client_options(chat, lang)
     add_multicast_options(chat, lang)
     add_passphrase_option(chat, lang)
+    add_identity_options(chat, lang)
     peer = _peer_module()
     if peer is not None:
         peer.add_p2p_options(chat, lang)

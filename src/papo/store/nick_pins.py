@@ -40,7 +40,13 @@ def load_identity(
     directory: Path, random_bytes: Callable[[int], bytes] = os.urandom
 ) -> NickIdentity:
     """This user's identity, created (mode 0600) on first use; ConfigError if damaged."""
-    path = directory / IDENTITY_FILE
+    return load_identity_file(directory / IDENTITY_FILE, random_bytes)
+
+
+def load_identity_file(
+    path: Path, random_bytes: Callable[[int], bytes] = os.urandom
+) -> NickIdentity:
+    """The identity kept in ``path``, created (mode 0600) on first use; ConfigError if damaged."""
     try:
         text = path.read_text(encoding="ascii").strip()
     except FileNotFoundError:
@@ -62,7 +68,7 @@ def _create_identity(path: Path, random_bytes: Callable[[int], bytes]) -> NickId
     try:  # O_EXCL: two programs starting at once never overwrite each other's key
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        return load_identity(path.parent, random_bytes)
+        return load_identity_file(path, random_bytes)
     with os.fdopen(fd, "w", encoding="ascii") as file:
         file.write(identity.seed.hex() + "\n")
     return identity

@@ -45,6 +45,7 @@ from papo.session.chat import (
     ShowHistory,
     UiEvent,
 )
+from papo.session.identity import NickOwnership
 from papo.transport.base import (
     ChatTransport,
     Delivered,
@@ -407,21 +408,27 @@ def run_chat(
     history: HistorySource | None = None,
     scrollback: int | None = None,
     warning: PapoError | None = None,
+    ownership: NickOwnership | None = None,
 ) -> int:
     """Open ``transport`` as ``nick`` and run the chat window; return the exit code.
 
     ``history`` serves ``/history``; ``scrollback`` past lines are shown on opening
     (None: :data:`SCROLLBACK_LINES` in the TUI, none in plain and JSON modes).
     ``warning`` is shown after the welcome (e.g. why there is no history).
+    ``ownership`` (``--identity``) judges who owns each nick (see
+    :mod:`papo.session.identity`).
     """
     stdin = sys.stdin if stdin is None else stdin
     stdout = sys.stdout if stdout is None else stdout
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
-    session = ChatSession(nick)
+    session = ChatSession(nick, ownership=ownership)
     chosen = choose_mode(mode, stdin, stdout)
     view = _make_view(chosen, lang, session, stdin, stdout)
     view.show(Notice("chat_welcome", time.time(), {"nick": session.nick}))
+    if ownership is not None:
+        fingerprint = ownership.identity.fingerprint
+        view.show(Notice("identity_on", time.time(), {"fingerprint": fingerprint}))
     if warning is not None:
         view.show(session.send_failed(warning))
     if scrollback is None:
