@@ -152,8 +152,29 @@ async def test_stranger_dialling_in_reads_nothing_and_forgeries_are_counted() ->
         assert b"ana" not in data and b"palavra" not in data
         writer.write(SEALED_LINE_PREFIX + b"AAAA\n")
         await writer.drain()
-        await until(lambda: ana.dropped("sealed_not_sealed") != [])
+        await until(lambda: ana.dropped("sealed_forged") != [])
         assert await asyncio.wait_for(reader.read(), 5.0) == b""  # link closed
         writer.close()
         await bia.say("ainda aqui")
         await until(lambda: ("bia", "ainda aqui") in ana.said())
+
+
+@run_async
+async def test_recorded_link_played_back_to_a_node_is_refused_as_replayed() -> None:
+    from papo.protocol.framing import frame_line
+    from papo.protocol.mesh import Hello, encode_frame
+
+    async with mesh(("ana", "pw", ())) as (ana,):
+        # What a recorder kept of an earlier link: bia's hello, answering an old challenge.
+        old = seal("pw")
+        assert old is not None
+        past = old.link(b"B" * 16)
+        assert past.take_challenge(old.link(b"A" * 16).challenge_line()) is None
+        hello = past.seal_hello(encode_frame(Hello(node="b1", nick="bia", port=1)))
+        reader, writer = await asyncio.open_connection("127.0.0.1", ana.transport.port)
+        writer.write(frame_line(past.challenge_line()) + frame_line(hello))
+        await writer.drain()
+        await until(lambda: ana.dropped("sealed_replayed") != [])
+        assert await asyncio.wait_for(reader.read(), 5.0) != b""  # its challenge, then closed
+        writer.close()
+        assert ana.transport.roster() == ("ana",)

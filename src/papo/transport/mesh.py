@@ -13,8 +13,9 @@
   roster (killed, or the network between is cut), and reappears when heard again;
 - in passphrase mode (``seal``, a :class:`~papo.protocol.sealed_link.LineSeal`) every
   line on every link, the ``hello`` included, is sealed, each relay opens and seals again,
-  a link whose ``hello`` does not open is closed (said once per host and reason), and
-  beacons carry :data:`HIDDEN_NICK` instead of the nick.
+  each link starts with random challenges both ways and a hello bound to the peer's (so a
+  recorded link cannot be played back), a link whose ``hello`` does not open is closed
+  (said once per host and reason), and beacons carry :data:`HIDDEN_NICK`, not the nick.
 
 The pure rules (frames, de-duplication, presence) live in :mod:`papo.protocol.mesh`.
 """
@@ -51,7 +52,7 @@ from papo.protocol.mesh import (
     relayed,
 )
 from papo.protocol.message import PROTOCOL_VERSION, ChatMessage, MessageType
-from papo.protocol.sealed_link import is_sealed_line
+from papo.protocol.sealed_link import CHALLENGE_BYTES, is_sealed_line
 from papo.protocol.text import clean_input, validate_nick
 from papo.transport.base import (
     Delivered,
@@ -109,15 +110,35 @@ Found = Callable[[PeerSighting], None]
 HIDDEN_NICK = "*"
 
 
+class LinkHandshake(Protocol):
+    """One sealed link (see :class:`~papo.protocol.sealed_link.SealedLink`)."""
+
+    def challenge_line(self) -> bytes:
+        """The first line to send."""
+        ...
+
+    def take_challenge(self, line: bytes) -> DecodeError | None:
+        """Read the peer's first line."""
+        ...
+
+    def seal_hello(self, payload: bytes) -> bytes:
+        """The hello line, bound to the peer's challenge."""
+        ...
+
+    def open(self, line: bytes, source: str) -> bytes | DecodeError:
+        """The payload of the next line, or the reason it was rejected."""
+        ...
+
+
 class LinkSealer(Protocol):
     """Passphrase mode of the links (see :class:`~papo.protocol.sealed_link.LineSeal`)."""
 
     def seal_line(self, payload: bytes) -> bytes:
-        """The sealed line carrying ``payload``."""
+        """The sealed line carrying ``payload`` (sealed once, written to every link)."""
         ...
 
-    def open_line(self, line: bytes, source: str) -> bytes | DecodeError:
-        """The payload of a sealed line, or the reason it was rejected."""
+    def link(self, challenge: bytes) -> LinkHandshake:
+        """The handshake state of a new link."""
         ...
 
 
@@ -194,6 +215,7 @@ class _Link:
     last_heard: float = 0.0
     framer: LineFramer = field(default_factory=LineFramer)
     backlog: list[bytes | DecodeError] = field(default_factory=list)
+    sealed: LinkHandshake | None = None
 
 
 def parse_peer(text: str) -> tuple[str, int]:
@@ -506,9 +528,22 @@ class MeshTransport:
         only its own link."""
         self._pending.add(link)
         link.last_heard = self._clock()
-        hello = Hello(node=self.node, nick=self.nick, port=self.port)
-        self._write(link, self._line(encode_frame(hello)))
+        hello = encode_frame(Hello(node=self.node, nick=self.nick, port=self.port))
+        if self._seal is None:
+            self._write(link, frame_line(hello))
+        else:
+            link.sealed = self._seal.link(secrets.token_bytes(CHALLENGE_BYTES))
+            self._write(link, frame_line(link.sealed.challenge_line()))
         try:
+            if link.sealed is not None:
+                # Passphrase mode: challenges both ways, then a hello bound to the peer's.
+                line = await asyncio.wait_for(self._next_line(link), self.config.connect_timeout)
+                refused = line is None or link.sealed.take_challenge(line)
+                if refused is not None:
+                    if isinstance(refused, DecodeError):
+                        self._refuse(link, refused)
+                    return
+                self._write(link, frame_line(link.sealed.seal_hello(hello)))
             first = await asyncio.wait_for(self._next_frame(link), self.config.connect_timeout)
             if not isinstance(first, Hello) or not self._admit(link, first):
                 return
@@ -524,8 +559,8 @@ class MeshTransport:
             self._pending.discard(link)
             await self._drop_link(link)
 
-    async def _next_frame(self, link: _Link) -> MeshFrame | None:
-        """The next valid frame of ``link``; None at end of stream."""
+    async def _next_line(self, link: _Link) -> bytes | None:
+        """The next line of ``link`` (framing errors dropped); None at end of stream."""
         while True:
             while not link.backlog:
                 data = await link.reader.read(READ_CHUNK_BYTES)
@@ -538,7 +573,15 @@ class MeshTransport:
             if isinstance(item, DecodeError):
                 self._drop(item, link.address)
                 continue
-            if self._seal is not None or is_sealed_line(item):
+            return item
+
+    async def _next_frame(self, link: _Link) -> MeshFrame | None:
+        """The next valid frame of ``link``; None at end of stream."""
+        while True:
+            item = await self._next_line(link)
+            if item is None:
+                return None
+            if link.sealed is not None or is_sealed_line(item):
                 opened = self._open_line(link, item)
                 if opened is None:
                     if link.node is None:
@@ -629,24 +672,28 @@ class MeshTransport:
         the hello (a stranger, a wrong passphrase, a plain peer) is said once per host and
         reason, since such a peer redials at every beacon.
         """
-        if self._seal is None:
+        if link.sealed is None:
             error = DecodeError("mesh_peer_sealed")
             self._refused_count += 1
             error.details["count"] = self._refused_count
         else:
-            opened = self._seal.open_line(line, link.address)
+            opened = link.sealed.open(line, link.address)
             if not isinstance(opened, DecodeError):
                 return opened
             error = opened
         if link.node is not None:
             self._drop(error, link.address)
             return None
+        self._refuse(link, error)
+        return None
+
+    def _refuse(self, link: _Link, error: DecodeError) -> None:
+        """Count a link refused before its hello; say it once per host and reason."""
         host = link.address.rpartition(":")[0]
         self.dropped += 1
         if (host, error.code) not in self._refusals_said:
             self._refusals_said.add((host, error.code))
             self._emit(Dropped(error, link.address))
-        return None
 
     def _drop(self, error: DecodeError, source: str) -> None:
         self.dropped += 1
@@ -785,6 +832,7 @@ __all__ = [
     "MAX_LINKS",
     "PEER_DEADLINE",
     "Discovery",
+    "LinkHandshake",
     "LinkSealer",
     "MeshConfig",
     "MeshTransport",
