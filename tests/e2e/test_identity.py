@@ -28,12 +28,11 @@ def start_chat(run_process, nick: str, port: int, key_file, *extra: str):
             "chat",
             nick,
             "--plain",
-            "--no-history",
             "--port",
             str(port),
             "--identity-file",
             str(key_file),
-            *extra,
+            *(extra or ("--no-history",)),
         ]
     )
     chat.wait_for(IN_ROOM)
@@ -83,7 +82,8 @@ def test_users_pin_each_other_and_a_second_ana_is_shown_as_an_impostor(
 def test_a_long_signed_line_arrives_whole_and_unflagged(run_process, tmp_path) -> None:
     port = free_udp_port()
     ana = start_chat(run_process, "ana", port, tmp_path / "a" / "identity.key")
-    bob = start_chat(run_process, "bob", port, tmp_path / "b" / "identity.key")
+    history = ("--history", str(tmp_path / "b" / "history.sqlite3"))  # signed lines are kept
+    bob = start_chat(run_process, "bob", port, tmp_path / "b" / "identity.key", *history)
     ana.wait_for("bob joined the room")
     text = "palavra " * 300 + "fim"
     ana.write(text + "\n")
