@@ -108,7 +108,23 @@ def _iperf_case(
         return {"absent": "iperf (iperf2) is not installed (apt-get install iperf)"}
     group, port = _group(), free_udp_port()
     line_buffered = [stdbuf, "-oL"] if stdbuf else []
-    server_args = [*line_buffered, iperf, "-s", "-u", "-B", group, "-p", str(port), "-y", "C"]
+    # interval reports too: under load a server may miss the end of the test and never
+    # print its summary, and then the intervals still say what it received
+    interval = str(max(0.1, seconds / 4))
+    server_args = [
+        *line_buffered,
+        iperf,
+        "-s",
+        "-u",
+        "-B",
+        group,
+        "-p",
+        str(port),
+        "-y",
+        "C",
+        "-i",
+        interval,
+    ]
     started = [services.start("iperf-server", server_args) for _ in range(receivers)]
     try:
         _wait_udp_bound(port, receivers, 10)
@@ -139,16 +155,41 @@ def _iperf_case(
             raise ServiceError("iperf client did not finish in time")
         sent_line = wait_for_output(client, ",", 5).split(",")
         sent = int(sent_line[7]) // size
-        got = []
-        for server in started[:-1]:
-            fields = wait_for_output(server, ",", 10).split(",")
-            lost, total = int(fields[10]), int(fields[11])
-            start, end = (float(x) for x in fields[6].split("-"))
-            got.append((total - lost, end - start))
+        got = [_iperf_received(server, seconds) for server in started[:-1]]
     finally:
         for service in started:
             services.stop(service)
     return _summarise(sent, seconds, got)
+
+
+#: Seconds to wait for an iperf server's summary after its client ended.
+IPERF_SUMMARY_WAIT_S = 5.0
+
+
+def _iperf_received(server: Service, seconds: float) -> tuple[int, float]:
+    """Datagrams ``server`` received and over how long: its summary, else its intervals."""
+    import time
+
+    deadline = time.monotonic() + IPERF_SUMMARY_WAIT_S
+    while True:
+        rows = []
+        text = server.log.read_text(errors="replace") if server.log else ""
+        for line in text.splitlines():
+            fields = line.split(",")
+            if len(fields) >= 12 and "-" in fields[6]:
+                start, end = (float(x) for x in fields[6].split("-"))
+                rows.append((start, end, int(fields[11]) - int(fields[10])))
+        summary = [row for row in rows if row[0] == 0 and row[1] >= seconds * 0.9]
+        if summary:
+            start, end, received = summary[-1]
+            return received, end - start
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.05)  # polling a log file with a deadline
+    if not rows:
+        raise ServiceError(f"iperf server reported nothing: {server.log_tail()}")
+    span = max(row[1] for row in rows) - min(row[0] for row in rows)
+    return sum(row[2] for row in rows), span
 
 
 def _wait_udp_bound(port: int, sockets: int, timeout: float) -> None:
