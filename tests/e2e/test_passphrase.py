@@ -215,8 +215,9 @@ def test_chat_refuses_a_passphrase_with_the_tcp_server() -> None:
     )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "papo: error: the passphrase (--senha, PAPO_SENHA) works only for multicast for now: "
-        "drop --server or --p2p, or the passphrase (without it the chat is not encrypted)"
+        "papo: error: the passphrase (--senha, PAPO_SENHA) works only for multicast and P2P "
+        "(--p2p) for now: drop --server/--nats, or the passphrase (without it the chat is not "
+        "encrypted)"
     ]
 
 
