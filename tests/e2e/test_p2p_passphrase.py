@@ -156,3 +156,14 @@ def test_plain_and_passphrase_peers_each_say_so_in_one_line(lab: Lab, run_proces
     assert leo_peer.count("ana", "oi") == 0
     assert len(dropped(ana_peer, "mesh_peer_plain")) == 1, ana_peer.process.lines
     assert len(dropped(leo_peer, "mesh_peer_sealed")) == 1, leo_peer.process.lines
+
+
+def test_papo_chat_p2p_with_the_passphrase_joins_a_sealed_papo_peer(lab: Lab, run_process) -> None:
+    ana, bia = lan(lab, ["ana", "bia"], "10.95.0")
+    peers = [
+        Peer(run_process, ana, "ana", *SECRET),
+        Peer(run_process, bia, "bia", "--p2p", "--no-history", *SECRET, command="chat"),
+    ]
+    for peer in peers:
+        peer.wait_roster("ana", "bia")
+    chat_round(peers)
