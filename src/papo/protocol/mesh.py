@@ -10,6 +10,8 @@ between two nodes, plus one or two mesh keys the chat codec ignores:
   ``id``; it tells every node who is alive, also nodes it has no direct link to.
 - chat, me, private, join, leave, nick: flooded with a message ``id`` (origin node and
   sequence number) and ``hops``, the number of further relays allowed.
+- ``history-request`` and ``history`` (catch-up, :mod:`papo.protocol.history`): flooded
+  the same way, with an id ``<node>:h<n>`` and no ``seq`` (they are not chat lines).
 
 Each node relays a flooded frame to all its links except the one it came from, once: a
 :class:`DedupCache` remembers the ids already seen, so each message is shown exactly once
@@ -26,6 +28,7 @@ from dataclasses import dataclass, replace
 
 from papo.errors import DecodeError
 from papo.protocol.codec import decode, encode
+from papo.protocol.history import HISTORY_REQUEST_TYPE, HISTORY_TYPE
 from papo.protocol.limits import DEFAULT_LIMITS, MAX_ID_CHARS, Limits
 from papo.protocol.message import PROTOCOL_VERSION, ChatMessage, MessageType
 from papo.protocol.sequence import MAX_MISSING_PER_NODE, GapTracker
@@ -67,6 +70,10 @@ FLOODED_TYPES = frozenset(
         MessageType.NICK,
     }
 )
+
+#: Catch-up message types a node floods too (:mod:`papo.protocol.history`): a joining
+#: node's ``history-request`` and the ``history`` answers addressed to its node id.
+CATCH_UP_FLOODED_TYPES = frozenset({HISTORY_REQUEST_TYPE, HISTORY_TYPE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +194,7 @@ def decode_frame(
         ):
             return DecodeError("decode_bad_value", field="links")
         return Heartbeat(message.node, message.user, message.seq, hops, tuple(links))
-    if message.type not in FLOODED_TYPES:
+    if message.type not in FLOODED_TYPES and message.type not in CATCH_UP_FLOODED_TYPES:
         return DecodeError("decode_bad_value", field="type")
     if message.id is None:
         return DecodeError("decode_missing_field", field="id")
@@ -304,6 +311,7 @@ class Presence:
 
 __all__ = [
     "BEAT",
+    "CATCH_UP_FLOODED_TYPES",
     "DEDUP_CACHE_SIZE",
     "DEFAULT_MAX_HOPS",
     "HELLO",

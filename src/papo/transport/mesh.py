@@ -15,7 +15,14 @@
   line on every link, the ``hello`` included, is sealed, each relay opens and seals again,
   each link starts with random challenges both ways and a hello bound to the peer's (so a
   recorded link cannot be played back), a link whose ``hello`` does not open is closed
-  (said once per host and reason), and beacons carry :data:`HIDDEN_NICK`, not the nick.
+  (said once per host and reason), and beacons carry :data:`HIDDEN_NICK`, not the nick;
+- catch-up (when given a :class:`~papo.transport.catch_up.HistoryKeeper` by
+  :meth:`MeshTransport.share_history`): when its first link is up, a node floods a
+  ``history-request``; every member with a history floods back, once per requester and
+  rate-limited, at most :data:`~papo.protocol.history.CATCH_UP_MAX_MESSAGES` public
+  ``history`` messages addressed to the requester's node id; those arriving within the
+  catch-up window are merged by message id (:class:`~papo.protocol.history.CatchUp`) and
+  reported once as a :class:`~papo.transport.catch_up.CaughtUp` event.
 
 The pure rules (frames, de-duplication, presence) live in :mod:`papo.protocol.mesh`.
 """
@@ -26,6 +33,7 @@ import asyncio
 import contextlib
 import secrets
 import time
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Protocol
@@ -34,6 +42,14 @@ from papo.errors import ConfigError, DecodeError, InputError, NetworkError
 from papo.protocol.beacon import Beacon, PeerSighting
 from papo.protocol.codec import split_text
 from papo.protocol.framing import LineFramer, frame_line
+from papo.protocol.history import (
+    HISTORY_REQUEST_TYPE,
+    HISTORY_TYPE,
+    CatchUp,
+    history_answers,
+    history_request,
+    requested_since,
+)
 from papo.protocol.limits import DEFAULT_LIMITS, Limits
 from papo.protocol.mesh import (
     DEDUP_CACHE_SIZE,
@@ -62,6 +78,14 @@ from papo.transport.base import (
     RosterChanged,
     StatusChanged,
     TransportEvent,
+)
+from papo.transport.catch_up import SHARED_TYPES, CaughtUp, HistoryKeeper
+from papo.transport.multicast_room import (
+    CATCH_UP_ANSWERED_CAPACITY,
+    CATCH_UP_MAX_ANSWERED,
+    CATCH_UP_RATE_SECONDS,
+    CATCH_UP_WINDOW,
+    MAX_SENT_KEPT,
 )
 
 #: Seconds between two heartbeats of a node.
@@ -98,6 +122,10 @@ EVENT_QUEUE_SIZE = 1024
 
 #: Bytes read from a socket at once.
 READ_CHUNK_BYTES = 65_536
+
+#: Bytes kept free in each catch-up answer for what flooding adds to it (``id``, ``hops``),
+#: so every answer a node sends still decodes at the receivers.
+HISTORY_FRAME_SLACK = 128
 
 _TEXT_TYPES = frozenset({MessageType.CHAT, MessageType.ME, MessageType.PRIVATE})
 _STREAM_LIMITS = replace(DEFAULT_LIMITS, send_datagram_bytes=STREAM_TEXT_BYTES)
@@ -279,6 +307,18 @@ class MeshTransport:
         self._seal = seal
         self._refusals_said: set[tuple[str, str]] = set()
         self._refused_count = 0
+        self.catch_up_window = CATCH_UP_WINDOW
+        #: Catch-up requests left unanswered by the rate limit.
+        self.unanswered = 0
+        self._keeper: HistoryKeeper | None = None
+        self._catching_up: CatchUp | None = None
+        self._caught_up: list[ChatMessage] = []
+        self._catch_up_timer: asyncio.TimerHandle | None = None
+        self._history_requested = False
+        self._history_seq = 0
+        self._answered: OrderedDict[str, None] = OrderedDict()
+        self._answer_times: deque[float] = deque()
+        self._sent: list[ChatMessage] = []
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -309,6 +349,15 @@ class MeshTransport:
             self._dial(host, port, "peer")
         self._spawn(self._housekeeping(), "papo-mesh-housekeeping")
 
+    def share_history(self, keeper: HistoryKeeper) -> None:
+        """Answer peers' catch-up requests from ``keeper`` and catch up on joining."""
+        self._keeper = keeper
+
+    def take_sent(self) -> list[ChatMessage]:
+        """The chat, me and private envelopes sent since the last call (with node and id)."""
+        sent, self._sent = self._sent, []
+        return sent
+
     async def send(self, message: ChatMessage) -> None:
         """Flood a chat, me, private, nick or leave message of this user to the mesh."""
         if self._server is None or self._closed:
@@ -338,7 +387,7 @@ class MeshTransport:
             except (OSError, TimeoutError):
                 link.writer.transport.abort()
 
-    async def events(self) -> AsyncIterator[TransportEvent]:
+    async def events(self) -> AsyncIterator[TransportEvent | CaughtUp]:
         """Everything that arrives, until :meth:`close`."""
         while True:
             event = await self._queue.get()
@@ -353,6 +402,8 @@ class MeshTransport:
         if self._server is not None and not self._left:
             self._originate(MessageType.LEAVE, "")
             self._left = True
+        self._catching_up = None  # leaving: a scroll-back now would come after the goodbye
+        self._finish_catch_up()
         self._closed = True
         for discovery in self._discoveries:
             await discovery.close()
@@ -430,6 +481,11 @@ class MeshTransport:
         message = self._next_message(kind, data, **extra)
         self._dedup.first_time(message.id or "")
         self._broadcast(Flood(message, self.config.max_hops), exclude=None)
+        if kind in _TEXT_TYPES:
+            self._sent.append(message)
+            del self._sent[:-MAX_SENT_KEPT]
+            if self._catching_up is not None:
+                self._catching_up.known(message)
 
     def _change_nick(self, new: str) -> None:
         new = validate_nick(new, self._limits.max_nick_chars)
@@ -621,6 +677,8 @@ class MeshTransport:
         if existing is None:
             self._emit_linked(link)
         self._heard(hello.node, nick)
+        if self._keeper is not None and not self._history_requested:
+            self._request_history()  # the first link is up: ask the mesh what we missed
         return True
 
     def _emit_linked(self, link: _Link) -> None:
@@ -727,6 +785,12 @@ class MeshTransport:
     def _deliver(self, message: ChatMessage, source: str) -> None:
         node = message.node or ""
         kind = message.type
+        if kind == HISTORY_REQUEST_TYPE:
+            self._answer_history(message, source)
+            return
+        if kind == HISTORY_TYPE:
+            self._receive_history(message)
+            return
         if kind == MessageType.LEAVE:
             if self._presence.remove(node) is not None:
                 self._emit(Delivered(message))
@@ -749,6 +813,8 @@ class MeshTransport:
             return
         if kind in _TEXT_TYPES:
             self._emit(Delivered(message))
+            if self._catching_up is not None:
+                self._catching_up.known(message)  # seen live: an answer carrying it is a duplicate
 
     def _heard(self, node: str, nick: str) -> None:
         """``node`` is alive: announce it if new, follow a rename, refresh its deadline."""
@@ -761,6 +827,76 @@ class MeshTransport:
             self._emit(Delivered(renamed))
         if new or old is not None:
             self._publish_roster()
+
+    # -- catch-up --------------------------------------------------------------------
+
+    def _flood_history(self, message: ChatMessage) -> None:
+        """Flood one catch-up message with an id of its own and no ``seq`` (not a chat
+        line: taking chat sequence numbers would look like losses to everyone else)."""
+        self._history_seq += 1
+        flooded = replace(message, seq=None, id=f"{self.node}:h{self._history_seq}")
+        self._dedup.first_time(flooded.id or "")
+        self._broadcast(Flood(flooded, self.config.max_hops), exclude=None)
+
+    def _request_history(self) -> None:
+        assert self._keeper is not None
+        self._history_requested = True
+        self._catching_up = CatchUp(self.node, self._limits)
+        since = self._keeper.newest_time()
+        now = round(self._wall_clock(), 3)
+        self._flood_history(history_request(self.nick, self.node, 0, since, now))
+        loop = asyncio.get_running_loop()
+        self._catch_up_timer = loop.call_later(self.catch_up_window, self._finish_catch_up)
+
+    def _answer_history(self, request: ChatMessage, source: str) -> None:
+        since = requested_since(request)
+        if isinstance(since, DecodeError) or request.node is None:
+            self._drop(DecodeError("decode_bad_value", field="data"), source)
+            return
+        if self._keeper is None or self._closed or request.node in self._answered:
+            return
+        now = self._clock()
+        while self._answer_times and now - self._answer_times[0] >= CATCH_UP_RATE_SECONDS:
+            self._answer_times.popleft()
+        if len(self._answer_times) >= CATCH_UP_MAX_ANSWERED:
+            self.unanswered += 1
+            return
+        self._answer_times.append(now)
+        self._answered[request.node] = None
+        while len(self._answered) > CATCH_UP_ANSWERED_CAPACITY:
+            self._answered.popitem(last=False)
+        stored = [m for m in self._keeper.shared_since(since) if m.type in SHARED_TYPES]
+        room = self._limits.max_datagram_bytes - HISTORY_FRAME_SLACK
+        answers = history_answers(
+            stored,
+            request.node,
+            nick=self.nick,
+            node=self.node,
+            first_seq=0,
+            ts=round(self._wall_clock(), 3),
+            limits=replace(self._limits, max_datagram_bytes=room),
+        )
+        for answer in answers:
+            self._flood_history(answer)
+
+    def _receive_history(self, answer: ChatMessage) -> None:
+        if self._catching_up is None or answer.to != self.node:
+            return  # addressed to another node, or the window has closed
+        message = self._catching_up.receive(answer)
+        if message is not None:
+            self._caught_up.append(message)
+
+    def _finish_catch_up(self) -> None:
+        if self._catch_up_timer is not None:
+            self._catch_up_timer.cancel()
+            self._catch_up_timer = None
+        if self._catching_up is None:
+            return
+        self._catching_up = None
+        caught, self._caught_up = self._caught_up, []
+        if caught:
+            caught.sort(key=lambda m: (m.ts or 0.0, m.node or "", m.seq or 0))
+            self._emit(CaughtUp(tuple(caught)))
 
     # -- time ------------------------------------------------------------------------
 
@@ -810,7 +946,7 @@ class MeshTransport:
 
     # -- events ----------------------------------------------------------------------
 
-    def _emit(self, event: TransportEvent) -> None:
+    def _emit(self, event: TransportEvent | CaughtUp) -> None:
         if self._closed:
             return
         try:
@@ -829,6 +965,7 @@ __all__ = [
     "CONNECT_TIMEOUT",
     "HEARTBEAT_INTERVAL",
     "HIDDEN_NICK",
+    "HISTORY_FRAME_SLACK",
     "MAX_LINKS",
     "PEER_DEADLINE",
     "Discovery",
