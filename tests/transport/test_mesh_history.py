@@ -5,10 +5,15 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from papo.protocol.codec import encode
+from papo.protocol.history import history_answers
+from papo.protocol.limits import DEFAULT_LIMITS
+from papo.protocol.mesh import Flood, encode_frame
 from papo.protocol.message import ChatMessage, MessageType
 from papo.protocol.sealed import ScryptParams
 from papo.protocol.sealed_link import LineSeal
@@ -150,5 +155,76 @@ def test_a_member_answers_a_requester_once_even_if_it_asks_again(tmp_path: Path)
         finally:
             for member in reversed(members):
                 await member.stop()
+
+    run(scenario)
+
+
+class Keeper:
+    """A history that holds the given lines (what a joiner of the mesh is answered from)."""
+
+    def __init__(self, *lines: ChatMessage) -> None:
+        self.lines = list(lines)
+
+    def newest_time(self) -> float | None:
+        return self.lines[-1].ts if self.lines else None
+
+    def shared_since(self, since: float) -> list[ChatMessage]:
+        return [line for line in self.lines if (line.ts or 0.0) > since]
+
+
+def test_answers_leave_room_for_the_flood_keys_so_none_is_dropped_on_arrival() -> None:
+    limits = replace(DEFAULT_LIMITS, max_datagram_bytes=2000)
+
+    def line(seq: int, text: str) -> ChatMessage:
+        return ChatMessage(
+            user="ana", data=text, type="chat", v=1, node="a" * 16, seq=seq,
+            id=f"{'a' * 16}:{seq}", ts=1000.0 + seq,
+        )  # fmt: skip
+
+    ana_node, bia_node = "a" * 16, "b" * 16
+
+    def answer_bytes(message: ChatMessage, flooded: bool) -> int:
+        (answer,) = history_answers(
+            [message], bia_node, nick="ana", node=ana_node, first_seq=0, ts=1.0
+        )
+        if flooded:  # as the mesh sends it: an id of its own, no seq, hops
+            return len(encode_frame(Flood(replace(answer, seq=None, id=f"{ana_node}:h99"))))
+        return len(encode(answer))
+
+    # The second answer fits 2000 bytes alone, but not with the keys flooding adds.
+    small = line(1, "oi")
+    big = line(2, "x" * (2000 - 10 - answer_bytes(line(2, ""), flooded=False)))
+    assert answer_bytes(big, flooded=False) <= 2000 < answer_bytes(big, flooded=True)
+
+    async def scenario() -> None:
+        config = MeshConfig(listen_host="127.0.0.1", **FAST)  # type: ignore[arg-type]
+        ana = MeshTransport("ana", config, limits=limits, node=ana_node, wall_clock=lambda: 1.0)
+        ana.share_history(Keeper(small, big))
+        await ana.open()
+        bia = MeshTransport(
+            "bia",
+            replace(config, bootstrap=(("127.0.0.1", ana.port),)),
+            limits=limits,
+            node=bia_node,
+        )
+        bia.share_history(Keeper())
+        bia.catch_up_window = 0.5
+        await bia.open()
+        events: list[object] = []
+
+        async def collect() -> None:
+            async for event in bia.events():
+                events.append(event)
+
+        task = asyncio.create_task(collect())
+        try:
+            await until(lambda: any(isinstance(e, CaughtUp) for e in events))
+            (caught,) = [e for e in events if isinstance(e, CaughtUp)]
+            assert [m.data for m in caught.messages] == ["oi"]
+            assert bia.dropped == 0
+        finally:
+            await bia.close()
+            await ana.close()
+            await asyncio.wait_for(task, 5.0)
 
     run(scenario)
