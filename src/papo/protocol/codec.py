@@ -31,11 +31,13 @@ _ZWJ = "\u200d"
 _JSON_OPENERS = ("{", "[", '"')
 
 
+#: One encoder for every message: ``json.dumps`` with options builds a new one per call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 def encode(message: ChatMessage) -> bytes:
     """The compact UTF-8 JSON bytes of ``message`` (handout keys first)."""
-    return json.dumps(
-        message.wire_dict(), ensure_ascii=False, separators=(",", ":"), allow_nan=False
-    ).encode("utf-8")
+    return _ENCODER.encode(message.wire_dict()).encode("utf-8")
 
 
 def decode(
