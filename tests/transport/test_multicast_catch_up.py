@@ -16,7 +16,7 @@ from conftest import free_udp_port
 from papo.protocol.codec import encode
 from papo.protocol.history import CATCH_UP_MAX_MESSAGES, HISTORY_TYPE, history_request
 from papo.protocol.message import ChatMessage, MessageType
-from papo.transport.catch_up import SHARED_TYPES, CaughtUp
+from papo.transport.catch_up import SHARED_TYPES, AnswerGate, CaughtUp
 from papo.transport.multicast import MulticastConfig, MulticastReceiver
 from papo.transport.multicast_room import (
     CATCH_UP_MAX_ANSWERED,
@@ -242,3 +242,11 @@ async def test_a_member_answers_a_bounded_number_of_requests_per_minute(port: in
     ask("node-late")
     assert len(keeper.asked) == CATCH_UP_MAX_ANSWERED + 1
     await ana.close()
+
+
+def test_answer_gate_answers_each_requester_once_and_at_most_limit_per_window() -> None:
+    gate = AnswerGate(limit=2, window=60.0, capacity=8)
+    assert gate.admit("a", 0.0) and not gate.admit("a", 1.0)  # once per requester
+    assert gate.admit("b", 2.0)
+    assert not gate.admit("c", 3.0) and gate.refused == 1  # over the rate
+    assert gate.admit("c", 61.0)  # the window moved on

@@ -10,6 +10,7 @@ as scroll-back, once.
 
 from __future__ import annotations
 
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -25,6 +26,39 @@ class CaughtUp:
     """Messages of the room's past that peers sent and this node did not have, oldest first."""
 
     messages: tuple[ChatMessage, ...]
+
+
+class AnswerGate:
+    """Whom a member answers with its history: each requester once, and at most ``limit``
+    requesters per ``window`` seconds, so forged requests cannot make it an amplifier.
+
+    Shared by every serverless room (multicast, mesh); bounded: at most ``capacity``
+    requesters are remembered (the oldest forgotten).
+    """
+
+    def __init__(self, limit: int, window: float, capacity: int) -> None:
+        self._limit = limit
+        self._window = window
+        self._capacity = capacity
+        self._answered: OrderedDict[str, None] = OrderedDict()
+        self._times: deque[float] = deque()
+        #: Requests left unanswered because of the rate limit.
+        self.refused = 0
+
+    def admit(self, requester: str, now: float) -> bool:
+        """True when ``requester`` should be answered now (and remember that it was)."""
+        if requester in self._answered:
+            return False
+        while self._times and now - self._times[0] >= self._window:
+            self._times.popleft()
+        if len(self._times) >= self._limit:
+            self.refused += 1
+            return False
+        self._times.append(now)
+        self._answered[requester] = None
+        while len(self._answered) > self._capacity:
+            self._answered.popitem(last=False)
+        return True
 
 
 class HistoryKeeper(Protocol):

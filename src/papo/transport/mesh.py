@@ -33,7 +33,6 @@ import asyncio
 import contextlib
 import secrets
 import time
-from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Protocol
@@ -79,7 +78,7 @@ from papo.transport.base import (
     StatusChanged,
     TransportEvent,
 )
-from papo.transport.catch_up import SHARED_TYPES, CaughtUp, HistoryKeeper
+from papo.transport.catch_up import SHARED_TYPES, AnswerGate, CaughtUp, HistoryKeeper
 from papo.transport.multicast_room import (
     CATCH_UP_ANSWERED_CAPACITY,
     CATCH_UP_MAX_ANSWERED,
@@ -308,17 +307,21 @@ class MeshTransport:
         self._refusals_said: set[tuple[str, str]] = set()
         self._refused_count = 0
         self.catch_up_window = CATCH_UP_WINDOW
-        #: Catch-up requests left unanswered by the rate limit.
-        self.unanswered = 0
         self._keeper: HistoryKeeper | None = None
         self._catching_up: CatchUp | None = None
         self._caught_up: list[ChatMessage] = []
         self._catch_up_timer: asyncio.TimerHandle | None = None
         self._history_requested = False
         self._history_seq = 0
-        self._answered: OrderedDict[str, None] = OrderedDict()
-        self._answer_times: deque[float] = deque()
+        self._answer_gate = AnswerGate(
+            CATCH_UP_MAX_ANSWERED, CATCH_UP_RATE_SECONDS, CATCH_UP_ANSWERED_CAPACITY
+        )
         self._sent: list[ChatMessage] = []
+
+    @property
+    def unanswered(self) -> int:
+        """Catch-up requests left unanswered by the rate limit."""
+        return self._answer_gate.refused
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -853,18 +856,10 @@ class MeshTransport:
         if isinstance(since, DecodeError) or request.node is None:
             self._drop(DecodeError("decode_bad_value", field="data"), source)
             return
-        if self._keeper is None or self._closed or request.node in self._answered:
+        if self._keeper is None or self._closed:
             return
-        now = self._clock()
-        while self._answer_times and now - self._answer_times[0] >= CATCH_UP_RATE_SECONDS:
-            self._answer_times.popleft()
-        if len(self._answer_times) >= CATCH_UP_MAX_ANSWERED:
-            self.unanswered += 1
+        if not self._answer_gate.admit(request.node, self._clock()):
             return
-        self._answer_times.append(now)
-        self._answered[request.node] = None
-        while len(self._answered) > CATCH_UP_ANSWERED_CAPACITY:
-            self._answered.popitem(last=False)
         stored = [m for m in self._keeper.shared_since(since) if m.type in SHARED_TYPES]
         room = self._limits.max_datagram_bytes - HISTORY_FRAME_SLACK
         answers = history_answers(

@@ -32,7 +32,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from typing import Protocol
@@ -62,7 +62,7 @@ from papo.transport.base import (
     StatusChanged,
     TransportEvent,
 )
-from papo.transport.catch_up import SHARED_TYPES, CaughtUp, HistoryKeeper
+from papo.transport.catch_up import SHARED_TYPES, AnswerGate, CaughtUp, HistoryKeeper
 from papo.transport.multicast import (
     MulticastConfig,
     MulticastReceiver,
@@ -208,11 +208,16 @@ class MulticastRoomTransport:
         self._catch_up: CatchUp | None = None
         self._caught_up: list[ChatMessage] = []
         self._catch_up_timer: asyncio.TimerHandle | None = None
-        self._answered: OrderedDict[str, None] = OrderedDict()
-        self._answer_times: deque[float] = deque()
-        self.unanswered = 0
+        self._answer_gate = AnswerGate(
+            CATCH_UP_MAX_ANSWERED, CATCH_UP_RATE_SECONDS, CATCH_UP_ANSWERED_CAPACITY
+        )
         self._history_seq = 1
         self._sent: list[ChatMessage] = []
+
+    @property
+    def unanswered(self) -> int:
+        """Catch-up requests left unanswered by the rate limit."""
+        return self._answer_gate.refused
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -444,18 +449,10 @@ class MulticastRoomTransport:
         if isinstance(since, DecodeError) or request.node is None:
             self._drop(DecodeError("decode_bad_value", field="data"), source)
             return
-        if self._keeper is None or self._closed or request.node in self._answered:
+        if self._keeper is None or self._closed:
             return
-        now = self._clock()
-        while self._answer_times and now - self._answer_times[0] >= CATCH_UP_RATE_SECONDS:
-            self._answer_times.popleft()
-        if len(self._answer_times) >= CATCH_UP_MAX_ANSWERED:
-            self.unanswered += 1
+        if not self._answer_gate.admit(request.node, self._clock()):
             return
-        self._answer_times.append(now)
-        self._answered[request.node] = None
-        while len(self._answered) > CATCH_UP_ANSWERED_CAPACITY:
-            self._answered.popitem(last=False)
         stored = [m for m in self._keeper.shared_since(since) if m.type in SHARED_TYPES]
         answers = history_answers(
             stored,
