@@ -213,3 +213,9 @@ def test_split_prefers_to_cut_at_spaces() -> None:
     assert len(messages) > 1
     for message in messages[:-1]:
         assert message.data.endswith(" ")
+
+
+def test_bracket_depths_ignore_brackets_inside_strings_and_escapes() -> None:
+    from papo.protocol.codec import bracket_depths
+
+    assert list(bracket_depths('{"a": "[{\\"}", "b": [1, [2]]}')) == [1, 2, 3, 2, 1, 0]

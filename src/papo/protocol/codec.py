@@ -13,7 +13,7 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from papo.errors import DecodeError, InputError
 from papo.protocol.limits import DEFAULT_LIMITS, Limits
@@ -82,10 +82,12 @@ def _json_kind(value: object) -> str:
     return "number"
 
 
-def _nesting_exceeds(text: str, max_depth: int) -> bool:
-    """True when arrays/objects nest deeper than ``max_depth`` (scanned before parsing)."""
-    if text.count("{") + text.count("[") <= max_depth:
-        return False
+def bracket_depths(text: str) -> Iterator[int]:
+    """The nesting depth after each ``{ [ ] }`` of ``text`` that is outside JSON strings.
+
+    A linear scan, without parsing: it lets limits be checked before ``json.loads``
+    could recurse, and tells a JSON text cut short from a complete one.
+    """
     depth = 0
     in_string = False
     escaped = False
@@ -101,11 +103,17 @@ def _nesting_exceeds(text: str, max_depth: int) -> bool:
             in_string = True
         elif char in "{[":
             depth += 1
-            if depth > max_depth:
-                return True
+            yield depth
         elif char in "}]":
             depth -= 1
-    return False
+            yield depth
+
+
+def _nesting_exceeds(text: str, max_depth: int) -> bool:
+    """True when arrays/objects nest deeper than ``max_depth`` (scanned before parsing)."""
+    if text.count("{") + text.count("[") <= max_depth:
+        return False
+    return any(depth > max_depth for depth in bracket_depths(text))
 
 
 def _plain_message(text: str, source: str | None, limits: Limits) -> ChatMessage | DecodeError:

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from papo.errors import DecodeError, InputError
+from papo.protocol.codec import bracket_depths
 
 #: The largest record accepted, in bytes: the handout's server reads one ``recv(1024)``,
 #: so a record that fits is read whole by every handout program too.
@@ -137,25 +138,12 @@ def looks_partial(text: str) -> bool:
     if not text.startswith(("{", "[")):
         return False
     depth = 0
-    in_string = False
-    escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "{[":
-            depth += 1
-        elif char in "}]":
-            depth -= 1
-            if depth <= 0:
-                return False  # closed (or over-closed): whatever is wrong, it is not a cut
-    return depth > 0 or in_string
+    for depth in bracket_depths(text):
+        if depth <= 0:
+            return False  # closed (or over-closed): whatever is wrong, it is not a cut
+    # Still open. (A cut inside a string is still open too: the text starts with a bracket
+    # and a string can only begin after it.)
+    return depth > 0
 
 
 def _reject_constant(name: str) -> float:
