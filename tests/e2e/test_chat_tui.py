@@ -63,7 +63,7 @@ class Tmux:
         return [line.rstrip() for line in self.run(*args).split("\n")]
 
     def wait_for(
-        self, target: str, condition: Callable[[list[str]], bool], timeout: float = 10.0
+        self, target: str, condition: Callable[[list[str]], bool], timeout: float = 20.0
     ) -> list[str]:
         deadline = time.monotonic() + timeout
         while True:
@@ -74,7 +74,7 @@ class Tmux:
                 raise AssertionError(f"screen of {target} never matched:\n" + "\n".join(lines))
             time.sleep(0.05)  # polling a screen: there is no event to await
 
-    def wait_text(self, target: str, pattern: str, timeout: float = 10.0) -> list[str]:
+    def wait_text(self, target: str, pattern: str, timeout: float = 20.0) -> list[str]:
         regex = re.compile(pattern)
         return self.wait_for(target, lambda lines: any(regex.search(ln) for ln in lines), timeout)
 

@@ -20,7 +20,8 @@ CATALOG: dict[str, tuple[str, str]] = {
         "  /history [N]     as últimas N mensagens desta sala (padrão 20, máx. 500)\n"
         "  /clear           limpa a tela\n"
         "  /quit ou sair    sai da sala\n"
-        "  //texto          envia um texto que começa com /",
+        "  //texto          envia um texto que começa com /\n"
+        "  Tab              completa comandos e apelidos",
         "Commands:\n"
         "  /help            this help\n"
         "  /who             who is in the room\n"
@@ -30,7 +31,8 @@ CATALOG: dict[str, tuple[str, str]] = {
         "  /history [N]     the last N messages of this room (default 20, max 500)\n"
         "  /clear           clear the screen\n"
         "  /quit or sair    leave the room\n"
-        "  //text           send a text that starts with /",
+        "  //text           send a text that starts with /\n"
+        "  Tab              complete commands and nicks",
     ),
     "chat_who": ("Na sala ({count}): {nicks}", "In the room ({count}): {nicks}"),
     "chat_joined": ("{user} entrou na sala", "{user} joined the room"),

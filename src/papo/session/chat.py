@@ -48,7 +48,8 @@ DEFAULT_HISTORY_LINES = 20
 #: The most messages one ``/history N`` shows (a larger N shows this many).
 MAX_HISTORY_LINES = 500
 
-_COMMAND_ALIASES = {
+#: Other names the commands answer to (pt-BR words and short forms).
+COMMAND_ALIASES = {
     "h": "help",
     "ajuda": "help",
     "?": "help",
@@ -149,7 +150,7 @@ def parse_line(line: str) -> Command | None:
     if not text.startswith("/"):
         return SendText(MessageType.CHAT, text)
     name, _, rest = text[1:].partition(" ")
-    name = _COMMAND_ALIASES.get(name.casefold(), name.casefold())
+    name = COMMAND_ALIASES.get(name.casefold(), name.casefold())
     rest = rest.strip()
     if name == "help":
         return ShowHelp()

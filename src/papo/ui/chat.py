@@ -391,7 +391,7 @@ def _make_view(
             from papo.ui.tui import TuiView
         except ImportError:  # prompt_toolkit missing (multicast.py run without installing)
             return PlainView(lang, stdout, stdin)
-        return TuiView(lang, lambda: session.nick)
+        return TuiView(lang, lambda: session.nick, lambda: session.roster)
     if mode == "json":
         return JsonView(lang, stdout, stdin)
     return PlainView(lang, stdout, stdin)

@@ -1,7 +1,8 @@
 """The terminal chat window (prompt_toolkit): messages scroll above a fixed input line.
 
 The input line is a prompt_toolkit ``PromptSession`` (history with the arrow keys, line
-editing, wide characters and terminal resizes handled by the library). Messages are
+editing, wide characters and terminal resizes handled by the library); Tab completes
+commands and nicks (:mod:`papo.ui.completion`). Messages are
 printed *above* it with ``run_in_terminal``, which hides the prompt, prints, and draws
 it again with whatever the user was typing, so arriving messages never break a line
 being typed. Lines arriving together are printed in one batch, so a flood costs one
@@ -10,7 +11,7 @@ redraw, not one per line.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.application import get_app_or_none, run_in_terminal
@@ -22,6 +23,7 @@ from prompt_toolkit.styles import Style
 from papo.session.chat import ChatLine, ClearScreen, Ended, UiEvent
 from papo.transport.base import TransportEvent
 from papo.ui.chat import NICK_COLOURS, Fragments, render
+from papo.ui.completion import ChatCompleter
 
 #: Colours of nicks, chosen by :func:`papo.ui.chat.nick_style` (ANSI names: every
 #: terminal and every theme has them).
@@ -62,11 +64,16 @@ STYLE = Style.from_dict(
 class TuiView:
     """The full-duplex chat window; implements :class:`papo.ui.chat.ChatView`."""
 
-    def __init__(self, lang: str, nick: Callable[[], str]) -> None:
+    def __init__(
+        self, lang: str, nick: Callable[[], str], roster: Callable[[], Sequence[str]] = tuple
+    ) -> None:
         self.lang = lang
         self._nick = nick  # read at each prompt: /nick changes it
         self._session: PromptSession[str] = PromptSession(
-            history=InMemoryHistory(), erase_when_done=True
+            history=InMemoryHistory(),
+            erase_when_done=True,
+            completer=ChatCompleter(nick, roster),
+            complete_while_typing=False,  # Tab completes; typing is never interrupted
         )
         self._output = self._session.app.output
         self._pending: list[Fragments] = []
