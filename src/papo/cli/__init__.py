@@ -15,6 +15,7 @@ from papo.cli import chat as chat_commands
 from papo.cli import doctor as doctor_commands
 from papo.cli import multicast as multicast_commands
 from papo.cli import nats as nats_commands
+from papo.cli import options
 from papo.cli import peer as peer_commands
 from papo.cli import record as record_commands
 from papo.cli import room as room_commands
@@ -62,11 +63,7 @@ def build_parser(lang: str, prog: str = "papo") -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--version", action="version", version=f"papo {__version__}")
-    lang_help = (
-        "idioma das mensagens (padrão: o do sistema)"
-        if pt
-        else "message language (default: from the locale)"
-    )
+    lang_help = options.lang_help(pt)
     parser.add_argument("--lang", choices=LANGUAGES, default=lang, help=lang_help)
     subparsers = parser.add_subparsers(dest="command", metavar="COMANDO" if pt else "COMMAND")
     for module in COMMAND_MODULES:

@@ -18,6 +18,7 @@ import getpass
 from typing import TYPE_CHECKING
 
 from papo.cli.multicast import add_multicast_options, multicast_config
+from papo.cli.options import add_history_file_options
 from papo.cli.passphrase import add_passphrase_option, passphrase_given, seal_from_args
 from papo.cli.room import add_tls_client_options, tls_from_args, tls_requested
 from papo.errors import ConfigError
@@ -218,24 +219,7 @@ def run(args: argparse.Namespace) -> int:
 def add_history_options(parser: argparse.ArgumentParser, lang: str) -> None:
     """``--history FILE`` / ``--no-history`` and ``--scrollback N``."""
     pt = lang == "pt"
-    history = parser.add_mutually_exclusive_group()
-    history.add_argument(
-        "--history",
-        metavar="ARQUIVO" if pt else "FILE",
-        help=(
-            "arquivo SQLite do histórico local (padrão: $PAPO_HISTORY ou "
-            "$XDG_DATA_HOME/papo/history.sqlite3)"
-            if pt
-            else "local history SQLite file (default: $PAPO_HISTORY or "
-            "$XDG_DATA_HOME/papo/history.sqlite3)"
-        ),
-    )
-    history.add_argument(
-        "--no-history",
-        "--sem-historico",
-        action="store_true",
-        help="não guarda o histórico local" if pt else "keep no local history",
-    )
+    add_history_file_options(parser, pt)
     parser.add_argument(
         "--scrollback",
         type=int,

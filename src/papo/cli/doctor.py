@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import argparse
 
+from papo.cli.options import seconds_type
 from papo.discovery.doctor import DOCTOR_LISTEN_SECONDS
 
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not 0 < value <= 60:
-        raise argparse.ArgumentTypeError(f"out of range (0 to 60 s): {text!r}")
-    return value
+_seconds = seconds_type(60)
 
 
 def _run(args: argparse.Namespace) -> int:

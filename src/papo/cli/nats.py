@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 
 from papo.cli.multicast import add_multicast_options, multicast_config
+from papo.cli.options import add_history_file_options, add_output_options
 from papo.protocol.text import validate_nick
 from papo.transport.base import ChatTransport
 
@@ -117,35 +118,8 @@ def register(subparsers: argparse._SubParsersAction, lang: str) -> None:  # type
         "nick", metavar="APELIDO" if pt else "NICK", help="seu apelido" if pt else "your nick"
     )
     add_nats_options(chat, lang, url_flag="--server")
-    output = chat.add_mutually_exclusive_group()
-    output.add_argument(
-        "--plain",
-        action="store_true",
-        help="modo linha, sem cores" if pt else "line mode, no colours",
-    )
-    output.add_argument(
-        "--json",
-        action="store_true",
-        help="mensagens recebidas como linhas JSON" if pt else "received messages as JSON lines",
-    )
-    history = chat.add_mutually_exclusive_group()
-    history.add_argument(
-        "--history",
-        metavar="ARQUIVO" if pt else "FILE",
-        help=(
-            "arquivo SQLite do histórico local (padrão: $PAPO_HISTORY ou "
-            "$XDG_DATA_HOME/papo/history.sqlite3)"
-            if pt
-            else "local history SQLite file (default: $PAPO_HISTORY or "
-            "$XDG_DATA_HOME/papo/history.sqlite3)"
-        ),
-    )
-    history.add_argument(
-        "--no-history",
-        "--sem-historico",
-        action="store_true",
-        help="não guarda o histórico local" if pt else "keep no local history",
-    )
+    add_output_options(chat, pt)
+    add_history_file_options(chat, pt)
     chat.set_defaults(handler=_run_chat)
 
     bridge = subparsers.add_parser(

@@ -9,21 +9,14 @@ from __future__ import annotations
 import argparse
 import secrets
 
+from papo.cli.options import seconds_type
 from papo.cli.passphrase import add_passphrase_option, passphrase_from_args
 from papo.errors import ConfigError
 from papo.protocol.text import validate_nick
 from papo.transport.base import ChatTransport
 from papo.transport.mesh import HEARTBEAT_INTERVAL, PEER_DEADLINE, MeshConfig, parse_peer
 
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not 0 < value <= 3600:
-        raise argparse.ArgumentTypeError(f"out of range (0 to 3600 s): {text!r}")
-    return value
+_seconds = seconds_type(3600)
 
 
 def add_p2p_options(parser: argparse.ArgumentParser, lang: str) -> None:

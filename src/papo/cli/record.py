@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from papo.i18n import LANGUAGES
+from papo.cli.options import add_host_option, add_lang_option, add_port_option, usage_handler
 from papo.transport.multicast import check_port
 from papo.transport.tcp_pair import DEFAULT_CLIENT_HOST, DEFAULT_RECORD_PORT, DEFAULT_SERVER_HOST
 
@@ -23,25 +23,6 @@ def _run_send(args: argparse.Namespace) -> int:
 
     record = record_from_text(args.nome, args.idade, args.email)
     return run_record_client(args.host, check_port(args.port), record, args.lang)
-
-
-def _port_option(parser: argparse.ArgumentParser, pt: bool) -> None:
-    parser.add_argument(
-        "--port",
-        type=int,
-        default=DEFAULT_RECORD_PORT,
-        help="porta TCP (padrão: %(default)s)" if pt else "TCP port (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--lang",
-        choices=LANGUAGES,
-        default=argparse.SUPPRESS,
-        help=(
-            "idioma das mensagens (padrão: o do sistema)"
-            if pt
-            else "message language (default: from the locale)"
-        ),
-    )
 
 
 def register(subparsers: argparse._SubParsersAction, lang: str) -> None:  # type: ignore[type-arg]
@@ -67,15 +48,7 @@ def register(subparsers: argparse._SubParsersAction, lang: str) -> None:  # type
             else "show every record received, until Ctrl-C"
         ),
     )
-    server.add_argument(
-        "--host",
-        default=DEFAULT_SERVER_HOST,
-        help=(
-            "endereço onde escutar (padrão: %(default)s = todas as interfaces)"
-            if pt
-            else "address to listen on (default: %(default)s = every interface)"
-        ),
-    )
+    add_host_option(server, pt, default=DEFAULT_SERVER_HOST, listen=True)
     server.add_argument(
         "--uma-vez",
         "--once",
@@ -97,7 +70,8 @@ def register(subparsers: argparse._SubParsersAction, lang: str) -> None:  # type
             else "seconds each client has to send its record (default: %(default)s)"
         ),
     )
-    _port_option(server, pt)
+    add_port_option(server, pt, default=DEFAULT_RECORD_PORT)
+    add_lang_option(server, pt)
     server.set_defaults(handler=_run_server)
 
     send = actions.add_parser(
@@ -110,20 +84,8 @@ def register(subparsers: argparse._SubParsersAction, lang: str) -> None:  # type
         "--idade", required=True, help="idade (inteiro de 0 a 150)" if pt else "age (0 to 150)"
     )
     send.add_argument("--email", required=True, help="e-mail")
-    send.add_argument(
-        "--host",
-        default=DEFAULT_CLIENT_HOST,
-        help=(
-            "endereço do servidor (padrão: %(default)s)"
-            if pt
-            else "the server's address (default: %(default)s)"
-        ),
-    )
-    _port_option(send, pt)
+    add_host_option(send, pt, default=DEFAULT_CLIENT_HOST, listen=False)
+    add_port_option(send, pt, default=DEFAULT_RECORD_PORT)
+    add_lang_option(send, pt)
     send.set_defaults(handler=_run_send)
-    json_parser.set_defaults(handler=lambda args: _usage(json_parser))
-
-
-def _usage(parser: argparse.ArgumentParser) -> int:
-    parser.print_usage()
-    return 2
+    json_parser.set_defaults(handler=usage_handler(json_parser))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import ssl
 
+from papo.cli.options import add_output_options
 from papo.errors import ConfigError
 from papo.protocol.room import DEFAULT_ROOM_PORT, HISTORY_MESSAGES, MAX_HISTORY_MESSAGES
 from papo.protocol.text import terminal_safe, validate_nick
@@ -195,16 +196,6 @@ def register(subparsers: argparse._SubParsersAction, lang: str) -> None:  # type
     connect.add_argument(
         "nick", metavar="APELIDO" if pt else "NICK", help="seu apelido" if pt else "your nick"
     )
-    output = connect.add_mutually_exclusive_group()
-    output.add_argument(
-        "--plain",
-        action="store_true",
-        help="modo linha, sem cores" if pt else "line mode, no colours",
-    )
-    output.add_argument(
-        "--json",
-        action="store_true",
-        help="mensagens recebidas como linhas JSON" if pt else "received messages as JSON lines",
-    )
+    add_output_options(connect, pt)
     add_tls_client_options(connect, lang)
     connect.set_defaults(handler=_run_connect)

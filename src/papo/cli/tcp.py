@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from papo.i18n import LANGUAGES
+from papo.cli.options import add_host_option, add_lang_option, add_port_option, usage_handler
 from papo.protocol.text import validate_nick
 from papo.transport.multicast import check_port
 from papo.transport.tcp_pair import DEFAULT_CHAT_PORT, DEFAULT_CLIENT_HOST, DEFAULT_SERVER_HOST
@@ -15,37 +15,17 @@ def _run(args: argparse.Namespace) -> int:
     from papo.ui.pair import PairOptions, run_pair
 
     name = validate_nick(args.name)
-    role = Role(args.role)
-    host = args.host
-    if host is None:
-        host = DEFAULT_SERVER_HOST if role == Role.SERVER else DEFAULT_CLIENT_HOST
-    options = PairOptions(host=host, port=check_port(args.port), framed=args.framed)
-    return run_pair(role, name, options, args.lang)
+    options = PairOptions(host=args.host, port=check_port(args.port), framed=args.framed)
+    return run_pair(Role(args.role), name, options, args.lang)
 
 
 def _add_options(parser: argparse.ArgumentParser, pt: bool, server: bool) -> None:
     parser.add_argument(
         "name", metavar="NOME" if pt else "NAME", help="seu nome no chat" if pt else "your name"
     )
-    if server:
-        host_help = (
-            f"endereço onde escutar (padrão: {DEFAULT_SERVER_HOST} = todas as interfaces)"
-            if pt
-            else f"address to listen on (default: {DEFAULT_SERVER_HOST} = every interface)"
-        )
-    else:
-        host_help = (
-            f"endereço do servidor (padrão: {DEFAULT_CLIENT_HOST})"
-            if pt
-            else f"the server's address (default: {DEFAULT_CLIENT_HOST})"
-        )
-    parser.add_argument("--host", default=None, help=host_help)
-    parser.add_argument(
-        "--port",
-        type=int,
-        default=DEFAULT_CHAT_PORT,
-        help="porta TCP (padrão: %(default)s)" if pt else "TCP port (default: %(default)s)",
-    )
+    host = DEFAULT_SERVER_HOST if server else DEFAULT_CLIENT_HOST
+    add_host_option(parser, pt, default=host, listen=server)
+    add_port_option(parser, pt, default=DEFAULT_CHAT_PORT)
     parser.add_argument(
         "--moderno",
         "--framed",
@@ -59,16 +39,7 @@ def _add_options(parser: argparse.ArgumentParser, pt: bool, server: bool) -> Non
             "(the other side needs --framed too)"
         ),
     )
-    parser.add_argument(
-        "--lang",
-        choices=LANGUAGES,
-        default=argparse.SUPPRESS,
-        help=(
-            "idioma das mensagens (padrão: o do sistema)"
-            if pt
-            else "message language (default: from the locale)"
-        ),
-    )
+    add_lang_option(parser, pt)
 
 
 def register(subparsers: argparse._SubParsersAction, lang: str) -> None:  # type: ignore[type-arg]
@@ -97,9 +68,4 @@ def register(subparsers: argparse._SubParsersAction, lang: str) -> None:  # type
     )
     _add_options(client, pt, server=False)
     client.set_defaults(handler=_run, role="client")
-    tcp.set_defaults(handler=lambda args: _usage(tcp))
-
-
-def _usage(parser: argparse.ArgumentParser) -> int:
-    parser.print_usage()
-    return 2
+    tcp.set_defaults(handler=usage_handler(tcp))
