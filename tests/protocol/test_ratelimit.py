@@ -5,18 +5,71 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
+from papo.protocol.limits import MAX_PARTS
 from papo.protocol.ratelimit import (
+    FAST_SENDER_RATE,
     MAX_RATE_SOURCES,
     SOURCE_BURST,
     SOURCE_RATE,
+    THROTTLE_RESUME_SECONDS,
     SourceRateLimiter,
 )
 
 
 def test_defaults_are_the_named_limits() -> None:
     limiter = SourceRateLimiter()
-    assert (limiter.rate, limiter.burst) == (SOURCE_RATE, SOURCE_BURST) == (50.0, 256)
+    assert (limiter.rate, limiter.burst) == (SOURCE_RATE, SOURCE_BURST) == (2000.0, 1000)
     assert MAX_RATE_SOURCES == 1024
+    assert THROTTLE_RESUME_SECONDS == 0.5
+
+
+def test_the_limit_sits_between_the_fast_sender_and_a_flood() -> None:
+    assert FAST_SENDER_RATE == 1000.0
+    assert SOURCE_RATE == 2 * FAST_SENDER_RATE, "room above the fastest legitimate sender"
+    assert SOURCE_RATE * 5 == 10_000, "and well under the catalogue's flood"
+    assert SOURCE_BURST == FAST_SENDER_RATE, "a second of the fast sender's backlog"
+    assert SOURCE_BURST >= 7 * MAX_PARTS, "several pasted long texts at once"
+    assert SOURCE_RATE * THROTTLE_RESUME_SECONDS == SOURCE_BURST
+
+
+def test_a_1000_per_second_sender_loses_nothing_by_default() -> None:
+    limiter = SourceRateLimiter()
+    allowed = [limiter.check("script", index / 1000).allowed for index in range(10_000)]
+    assert all(allowed)
+
+
+def test_a_1000_per_second_sender_survives_a_receiver_stalled_for_most_of_a_second() -> None:
+    """The receiver, descheduled for 0.9 s, then reads the backlog at 30 000 a second."""
+    limiter = SourceRateLimiter()
+    sent = [index / 1000 for index in range(3000)]
+    stall_from, stall_to, read_rate = 1.0, 1.9, 30_000
+    now = 0.0
+    allowed = 0
+    for sent_at in sent:
+        if stall_from <= sent_at < stall_to:
+            sent_at = stall_to
+        now = max(now + 1 / read_rate, sent_at)  # the backlog drains at the read rate
+        allowed += limiter.check("script", now).allowed
+    assert allowed == len(sent)
+
+
+def test_a_default_flood_of_10000_per_second_is_cut_after_its_burst() -> None:
+    limiter = SourceRateLimiter()
+    shown = sum(limiter.check("loop", index / 10_000).allowed for index in range(10_000))
+    expected = SOURCE_BURST * 10_000 / (10_000 - SOURCE_RATE)  # 1 250
+    assert expected - 2 <= shown <= expected + 2
+    assert limiter.dropped == 10_000 - shown
+
+
+def test_a_flood_leaves_another_sources_fast_messages_untouched() -> None:
+    limiter = SourceRateLimiter()
+    ana_allowed = 0
+    for index in range(10_000):  # one second: the loop at 10 000/s, ana's script at 1 000/s
+        now = index / 10_000
+        limiter.check("loop", now)
+        if index % 10 == 0:
+            ana_allowed += limiter.check("ana", now).allowed
+    assert ana_allowed == 1000
 
 
 def test_a_burst_up_to_the_limit_passes_and_the_next_is_dropped_once_announced() -> None:
