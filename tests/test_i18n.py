@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import string
 
 import pytest
@@ -16,16 +18,12 @@ def _fields(template: str) -> set[str]:
 
 def test_no_text_code_is_defined_twice_across_feature_modules() -> None:
     seen: dict[str, str] = {}
-    for module in (
-        i18n.core,
-        i18n.tcp,
-        i18n.room,
-        i18n.chat,
-        i18n.p2p,
-        i18n.security,
-        i18n.history,
-    ):
+    names = [info.name for info in pkgutil.iter_modules(i18n.__path__)]
+    assert len(names) >= 8
+    for name in names:
+        module = importlib.import_module(f"papo.i18n.{name}")
         for code in module.CATALOG:
+            assert CATALOG[code] == module.CATALOG[code], f"{name} is not in papo.i18n.CATALOG"
             assert code not in seen, f"{code!r} in {module.__name__} and {seen[code]}"
             seen[code] = module.__name__
 

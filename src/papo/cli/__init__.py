@@ -12,10 +12,10 @@ from collections.abc import Sequence
 
 from papo import __version__
 from papo.cli import chat as chat_commands
+from papo.cli import config, options
 from papo.cli import doctor as doctor_commands
 from papo.cli import multicast as multicast_commands
 from papo.cli import nats as nats_commands
-from papo.cli import options
 from papo.cli import peer as peer_commands
 from papo.cli import record as record_commands
 from papo.cli import room as room_commands
@@ -41,14 +41,15 @@ EXIT_RUNTIME_ERROR = 1
 EXIT_USAGE = 2
 
 
-def _language(argv: Sequence[str]) -> str:
-    """``--lang`` if given (before parsing, so help is in that language), else the locale."""
+def _language(argv: Sequence[str], configured: str | None = None) -> str:
+    """``--lang`` if given (before parsing, so help is in that language), else the
+    configuration file's ``lang``, else the locale."""
     for index, arg in enumerate(argv):
         if arg == "--lang" and index + 1 < len(argv) and argv[index + 1] in LANGUAGES:
             return argv[index + 1]
         if arg.startswith("--lang=") and arg.split("=", 1)[1] in LANGUAGES:
             return arg.split("=", 1)[1]
-    return language_from_environment()
+    return configured or language_from_environment()
 
 
 def build_parser(lang: str, prog: str = "papo") -> argparse.ArgumentParser:
@@ -81,8 +82,15 @@ def build_parser(lang: str, prog: str = "papo") -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, prog: str = "papo") -> int:
     """Run papo with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
     args_list = list(sys.argv[1:] if argv is None else argv)
-    lang = _language(args_list)
-    parser = build_parser(lang, prog)
+    try:
+        settings = config.load_settings(config.default_config_path())
+        lang = _language(args_list, settings.lang)
+        parser = build_parser(lang, prog)
+        config.apply_settings(settings, parser)
+    except ConfigError as exc:
+        lang = _language(args_list)
+        print(translate("error_prefix", lang, text=error_text(exc, lang)), file=sys.stderr)
+        return EXIT_USAGE
     args = parser.parse_args(args_list)
     handler = getattr(args, "handler", None)
     if handler is None and args.command is None and prog == "papo":  # `papo` alone: chat
