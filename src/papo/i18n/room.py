@@ -96,6 +96,20 @@ CATALOG: dict[str, tuple[str, str]] = {
         "sem conexão com a sala em {where} agora: mensagem não enviada",
         "not connected to the room at {where} right now: message not sent",
     ),
+    "room_undelivered": (
+        "{count} mensagem(ns) não foi(foram) entregue(s): {texts}",
+        "{count} message(s) were not delivered: {texts}",
+    ),
+    "room_unacked_full": (
+        "{count} mensagens ainda esperam a confirmação do servidor em {where}: "
+        "mensagem não enviada, tente de novo",
+        "{count} messages are still waiting for the server at {where} to confirm them: "
+        "message not sent, try again",
+    ),
+    "room_session_replaced": (
+        "a mesma sessão entrou de novo por outra conexão",
+        "the same session joined again from another connection",
+    ),
     "room_private_needs_nick": (
         "mensagem privada sem destinatário: use /msg APELIDO texto",
         "private message without a recipient: use /msg NICK text",

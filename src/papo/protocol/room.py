@@ -8,9 +8,11 @@ extra keys that other programs ignore:
 type        direction  meaning
 ==========  =========  =======================================================
 join        c -> s     hello: ``user`` is the nick asked for (the first line); on a
-                       rejoin ``node``/``seq`` name the last relayed line seen
+                       rejoin ``node``/``seq`` name the last relayed line seen; an
+                       optional ``session`` (a secret token) asks for acks
 welcome     s -> c     joined: ``user`` is the accepted nick, ``nicks`` the roster,
-                       ``history_count`` how many earlier lines follow
+                       ``history_count`` how many earlier lines follow, ``acks``
+                       true if the server acknowledges this session's lines
 join        s -> c     someone else joined (``user``)
 leave       both       c -> s: I leave. s -> c: ``user`` left, ``code`` says why
 nick        both       c -> s: ``data`` is the new nick. s -> c: ``user`` is now ``data``
@@ -21,6 +23,7 @@ private     both       relayed to ``to`` only
 error       s -> c     ``code`` (an i18n key), optional ``suggestion`` and ``details``
 shutdown    s -> c     the server is stopping; reconnect later
 ping/pong   both       keep-alive: answer a ping with a pong
+ack         s -> c     the chat line ``id`` of this session was relayed (or refused)
 ==========  =========  =======================================================
 
 The server stamps every relayed line with ``node`` (its instance, the *epoch*) and
@@ -28,6 +31,11 @@ The server stamps every relayed line with ``node`` (its instance, the *epoch*) a
 chat/me lines (never private ones) with ``"history": true``: scroll-back, shown once.
 A client that rejoins sends the ``node``/``seq`` of the last line it saw, so only newer
 lines are replayed (and it drops any line at or below that mark itself).
+
+A client that joins with a ``session`` gives its chat lines an ``id``; the server acks
+each one, remembers the ids per session (a line sent again after a reconnect is acked,
+not relayed twice), and a join whose nick is held by a connection of the same session
+replaces that dead connection instead of being refused (:mod:`papo.protocol.delivery`).
 """
 
 from __future__ import annotations
@@ -71,6 +79,13 @@ MAX_HISTORY_MESSAGES = 1_000
 #: The key that marks a replayed (scroll-back) line.
 HISTORY_KEY = "history"
 
+#: The ``join`` key with the client's session token (asks for acks; never relayed).
+SESSION_KEY = "session"
+
+#: The ``welcome`` key that says the server acknowledges the session's lines.
+ACKS_KEY = "acks"
+
+_SESSION_RE = re.compile(r"[!-~]+\Z")
 _CODE_RE = re.compile(r"[a-z][a-z0-9_]{0,47}\Z")
 _DETAIL_KEY_RE = re.compile(r"[a-z][a-z0-9_]{0,31}\Z")
 _MAX_DETAIL_CHARS = 200
@@ -89,6 +104,7 @@ class RoomType(StrEnum):
     SHUTDOWN = "shutdown"
     PING = "ping"
     PONG = "pong"
+    ACK = "ack"
 
 
 #: Types a joined client may send, relayed or acted on by the server.
@@ -127,6 +143,8 @@ class RoomMessage:
     details: Mapping[str, str | int] = field(default_factory=lambda: MappingProxyType({}))
     history: bool = False
     history_count: int = 0
+    session: str | None = None
+    acks: bool = False
 
     @property
     def type(self) -> str:
@@ -168,6 +186,8 @@ def decode_room(line: bytes, limits: Limits = DEFAULT_LIMITS) -> RoomMessage | D
         return message
     if message.plain:
         return DecodeError("room_not_json")
+    if message.type == RoomType.JOIN and b'"session"' in line:
+        return _with_session(message, line, limits)
     if message.type not in _EXTRA_TYPES:
         if message.type in REPLAYED_TYPES and b'"history"' in line:
             return RoomMessage(message, history=_history_flag(line))
@@ -187,6 +207,23 @@ def _history_flag(line: bytes) -> bool:
     except ValueError:
         return False
     return isinstance(obj, dict) and obj.get(HISTORY_KEY) is True
+
+
+def _with_session(message: ChatMessage, line: bytes, limits: Limits) -> RoomMessage | DecodeError:
+    try:  # the codec accepted it, so this parses
+        obj = json.loads(line.decode("utf-8").removeprefix("\ufeff").strip())
+    except ValueError as exc:
+        return DecodeError("decode_invalid_json", reason=str(exc)[:80])
+    session = obj.get(SESSION_KEY) if isinstance(obj, dict) else None
+    if session is None:
+        return RoomMessage(message)
+    if not (
+        isinstance(session, str)
+        and 0 < len(session) <= limits.max_id_chars
+        and _SESSION_RE.match(session)
+    ):
+        return DecodeError("decode_bad_value", field=SESSION_KEY)
+    return RoomMessage(message, session=session)
 
 
 def _with_extras(
@@ -217,6 +254,9 @@ def _with_extras(
         return DecodeError("decode_bad_value", field="history_count")
     if not 0 <= count <= MAX_HISTORY_MESSAGES:
         return DecodeError("decode_bad_value", field="history_count")
+    acks = obj.get(ACKS_KEY, False)
+    if not isinstance(acks, bool):
+        return DecodeError("decode_bad_value", field=ACKS_KEY)
     return RoomMessage(
         message,
         code=code,
@@ -224,6 +264,7 @@ def _with_extras(
         suggestion=suggestion,
         details=MappingProxyType(dict(details)),
         history_count=count,
+        acks=acks,
     )
 
 
@@ -246,15 +287,18 @@ def _control(kind: str, user: str = SERVER_USER, data: str = "", **fields: objec
 # --- what a client sends -----------------------------------------------------------------
 
 
-def join_line(nick: str, since: tuple[str, int] | None = None) -> bytes:
+def join_line(nick: str, since: tuple[str, int] | None = None, session: str | None = None) -> bytes:
     """The client's hello: join the room as ``nick``.
 
     ``since`` is the ``(node, seq)`` of the last relayed line this client saw (on a
-    rejoin), so the server replays only newer lines.
+    rejoin), so the server replays only newer lines. ``session`` (a secret token kept
+    across reconnects) asks the server to acknowledge the lines that carry an ``id``.
     """
     if since is None:
-        return encode_room(_control(RoomType.JOIN, user=nick))
-    return encode_room(_control(RoomType.JOIN, user=nick, node=since[0], seq=since[1]))
+        hello = _control(RoomType.JOIN, user=nick)
+    else:
+        hello = _control(RoomType.JOIN, user=nick, node=since[0], seq=since[1])
+    return encode_room(hello, session=session)
 
 
 def who_line(nick: str) -> bytes:
@@ -285,16 +329,25 @@ def pong_line(user: str = SERVER_USER) -> bytes:
 # --- what the server sends ---------------------------------------------------------------
 
 
-def welcome_line(nick: str, nicks: Iterable[str], history_count: int = 0) -> bytes:
+def welcome_line(
+    nick: str, nicks: Iterable[str], history_count: int = 0, acks: bool = False
+) -> bytes:
     """You joined as ``nick``; ``nicks`` is everyone in the room (you included).
 
-    ``history_count`` earlier lines (:func:`history_line`) follow this one.
+    ``history_count`` earlier lines (:func:`history_line`) follow this one; ``acks``
+    says your lines with an ``id`` will be acknowledged (:func:`ack_line`).
     """
     return encode_room(
         _control(RoomType.WELCOME, user=nick),
         nicks=sorted(nicks, key=nick_key),
         history_count=history_count or None,
+        acks=acks or None,
     )
+
+
+def ack_line(line_id: str) -> bytes:
+    """Your chat line ``line_id`` was dealt with (relayed, or refused with an error)."""
+    return encode_room(_control(RoomType.ACK, id=line_id))
 
 
 def roster_line(nicks: Iterable[str]) -> bytes:
@@ -369,6 +422,7 @@ def relay_line(message: ChatMessage, nick: str) -> bytes:
 
 
 __all__ = [
+    "ACKS_KEY",
     "CLIENT_TYPES",
     "DEFAULT_ROOM_PORT",
     "HISTORY_KEY",
@@ -379,8 +433,10 @@ __all__ = [
     "RELAYED_TYPES",
     "REPLAYED_TYPES",
     "SERVER_USER",
+    "SESSION_KEY",
     "RoomMessage",
     "RoomType",
+    "ack_line",
     "as_history",
     "decode_room",
     "encode_room",

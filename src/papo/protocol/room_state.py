@@ -15,15 +15,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from papo.errors import ConfigError, DecodeError
+from papo.protocol.delivery import SessionIds
 from papo.protocol.limits import DEFAULT_LIMITS, Limits
 from papo.protocol.message import ChatMessage, MessageType
 from papo.protocol.room import (
     CLIENT_TYPES,
     HISTORY_MESSAGES,
     MAX_ROSTER_NICKS,
+    RELAYED_TYPES,
     REPLAYED_TYPES,
     RoomMessage,
     RoomType,
+    ack_line,
     as_history,
     decode_room,
     encode_room,
@@ -134,6 +137,7 @@ class _Member:
     bucket: TokenBucket
     nick: str | None = None  # None until the hello is accepted
     errors: int = 0
+    session: str | None = None  # the join's token: its lines with an id are acked
 
 
 class RoomHistory:
@@ -187,6 +191,8 @@ class Room:
         self._members: dict[int, _Member] = {}
         self._joined: dict[int, _Member] = {}  # in join order
         self._by_key: dict[str, _Member] = {}
+        #: The ids of the lines each session sent (a re-send is acked, not relayed again).
+        self.session_ids = SessionIds()
         #: Lines refused or dropped so far (bad input, over the rate), for the console.
         self.dropped_lines = 0
 
@@ -237,6 +243,17 @@ class Room:
             return []
         if kind == RoomType.LEAVE:
             return self._remove(member, "room_quit", close=True)
+        line_id = decoded.message.id if member.session and kind in RELAYED_TYPES else None
+        if line_id is None:
+            return self._act(member, decoded, now)
+        if not self.session_ids.first_time(member.session, line_id):
+            return [Send(conn, ack_line(line_id))]  # sent again after a reconnect
+        return [*self._act(member, decoded, now), Send(conn, ack_line(line_id))]
+
+    def _act(self, member: _Member, decoded: RoomMessage, now: float) -> list[Action]:
+        """Rate-limit, then answer, rename, or relay one line of a joined ``member``."""
+        assert member.nick is not None
+        conn, kind = member.conn, decoded.type
         if not member.bucket.take(now):
             return self._bad(
                 member, DecodeError("room_rate_limited", rate=int(self.rules.rate_per_second))
@@ -305,18 +322,29 @@ class Room:
             nick = validate_nick(asked, self.rules.limits.max_nick_chars)
         except ConfigError as exc:
             return self._bad(member, DecodeError("room_bad_nick", **exc.details))
-        if nick_key(nick) in self._by_key:
+        taken: list[Action] = []
+        holder = self._by_key.get(nick_key(nick))
+        if holder is not None and holder.session is not None and holder.session == decoded.session:
+            # The same client again, from a new connection: the old one is dead (MQTT's
+            # session takeover), so it goes instead of the nick being refused.
+            taken = self.expel(holder.conn, "room_session_replaced")
+        elif holder is not None:
             return self._refuse_taken(member, nick)
         if len(self._joined) >= self.rules.max_clients:
             return self.expel(member.conn, "room_full")
         member.nick = nick
+        member.session = decoded.session
         self._joined[member.conn] = member
         self._by_key[nick_key(nick)] = member
         others = tuple(c for c in self._joined if c != member.conn)
         since = decoded.message.seq if decoded.message.node == self.epoch else None
         replay = self.history.after(since, nick)
         return [
-            Send(member.conn, welcome_line(nick, self.nicks, len(replay))),
+            *taken,
+            Send(
+                member.conn,
+                welcome_line(nick, self.nicks, len(replay), decoded.session is not None),
+            ),
             *(Send(member.conn, history) for history in replay),
             Broadcast(others, joined_line(nick)),
             Log("room_log_joined", {"nick": nick, "peer": member.peer, "count": len(self._joined)}),
