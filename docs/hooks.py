@@ -127,17 +127,6 @@ EN_DOCS = {
 # --------------------------------------------------------------------------- mkdocs hook
 
 
-def on_config(config: Any) -> Any:
-    """Add the fuzzing guide to the Protocol section of the nav once the page exists."""
-    if (ROOT / "docs" / "fuzzing.md").exists():
-        for section in config["nav"] or []:
-            if isinstance(section, dict) and isinstance(section.get("Protocol"), list):
-                entries = section["Protocol"]
-                if not any(isinstance(e, dict) and "fuzzing.md" in e.values() for e in entries):
-                    entries.append({"Fuzzing": "fuzzing.md"})
-    return config
-
-
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     """Replace each ``<!-- papo:NAME -->`` line with the text generated for it."""
     lang = page_language(page.file.src_uri)

@@ -97,8 +97,29 @@ def _ids(blocks: list[Block]) -> list[str]:
 # --------------------------------------------------------------------------- the site
 
 
-def test_site_builds_with_no_warning_and_has_every_command(tmp_path: Path) -> None:
-    site = tmp_path / "site"
+def _hooks():  # type: ignore[no-untyped-def]
+    """``docs/hooks.py``, the module mkdocs runs, imported as the tests' own."""
+    sys.path.insert(0, str(DOCS))
+    try:
+        import hooks
+    finally:
+        sys.path.remove(str(DOCS))
+    return hooks
+
+
+#: Where each language's build goes in the site (the i18n plugin: English at the root).
+SITE_PREFIX = {"en": "", "pt": "pt/"}
+
+#: Pages in one language only: the specification, NATS and fuzzing pages at the docs
+#: root are English (in both builds); ``pt/protocolo.md`` summarises the spec in Portuguese.
+ENGLISH_ONLY = {"protocol.md", "nats.md", "fuzzing.md"}
+PORTUGUESE_ONLY = {"protocolo.md"}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site, built once for this module with ``mkdocs build --strict``, offline."""
+    site = tmp_path_factory.mktemp("docs") / "site"
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(site)],
@@ -109,29 +130,76 @@ def test_site_builds_with_no_warning_and_has_every_command(tmp_path: Path) -> No
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    sys.path.insert(0, str(DOCS))
-    try:
-        import hooks
-    finally:
-        sys.path.remove(str(DOCS))
+    return site
+
+
+def _html(site: Path, lang: str, page: str) -> str:
+    return (site / SITE_PREFIX[lang] / page / "index.html").read_text("utf-8")
+
+
+def test_site_builds_with_no_warning_and_has_every_command(site: Path) -> None:
+    hooks = _hooks()
     from papo.cli import build_parser
 
     for lang in ("pt", "en"):
-        page = (site / lang / "reference" / "commands" / "index.html").read_text("utf-8")
-        man = (site / lang / "reference" / "man" / "index.html").read_text("utf-8")
+        page = _html(site, lang, "reference/commands")
+        man = _html(site, lang, "reference/man")
         for full, _aliases, _help, _parser in hooks.iter_commands(build_parser(lang)):
             assert f"<code>{full}</code>" in page, (lang, full)
             assert full in man, (lang, full)
         assert "<!-- papo:" not in page
-    assert 'class="mermaid"' in (site / "protocol" / "index.html").read_text("utf-8")
+    assert 'class="mermaid"' in _html(site, "en", "protocol")
+
+
+#: What the theme writes in each language: the html ``lang`` (Material's pt-BR
+#: translation declares ``pt``), the search box and the table of contents' title.
+THEME_WORDS = {
+    "en": ('<html lang="en"', 'placeholder="Search"', "Table of contents"),
+    "pt": ('<html lang="pt"', 'placeholder="Buscar"', "Índice"),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "pt"])
+@pytest.mark.parametrize("page", ["", "tutorial/1-tcp", "reference/commands", "protocol"])
+def test_theme_speaks_the_language_of_each_build(site: Path, lang: str, page: str) -> None:
+    html = _html(site, lang, page)
+    for words in THEME_WORDS[lang]:
+        assert words in html, (lang, page, words)
+    other = "pt" if lang == "en" else "en"
+    for words in THEME_WORDS[other][1:]:
+        assert words not in html, (lang, page, words)
+
+
+@pytest.mark.parametrize(
+    ("lang", "page", "english", "portuguese"),
+    [
+        ("en", "tutorial/1-tcp", "./", "../../pt/tutorial/1-tcp/"),
+        ("pt", "tutorial/1-tcp", "../../../tutorial/1-tcp/", "./"),
+        ("en", "", "./", "pt/"),
+        ("pt", "", "../", "./"),
+        ("pt", "protocolo", "../../", "./"),
+    ],
+)
+def test_language_switcher_goes_to_the_same_page_in_the_other_language(
+    site: Path, lang: str, page: str, english: str, portuguese: str
+) -> None:
+    """Relative links, so the switcher works from a copy of the site opened as files."""
+    html = _html(site, lang, page)
+    links = dict(
+        (code, href) for href, code in re.findall(r'<a href="([^"]*)" hreflang="(\w+)"', html)
+    )
+    assert links == {"en": english, "pt": portuguese}
+
+
+def test_each_language_has_its_own_navigation(site: Path) -> None:
+    english = _html(site, "en", "tutorial")
+    portuguese = _html(site, "pt", "tutorial")
+    assert "How-to guides" in english and "Guias práticos" not in english
+    assert "Guias práticos" in portuguese and "How-to guides" not in portuguese
 
 
 def test_every_protocol_limit_has_a_portuguese_description() -> None:
-    sys.path.insert(0, str(DOCS))
-    try:
-        import hooks
-    finally:
-        sys.path.remove(str(DOCS))
+    hooks = _hooks()
     path = ROOT / "src" / "papo" / "protocol" / "limits.py"
     for name, _value, comment in hooks.documented_constants(path):
         if comment:
@@ -140,12 +208,12 @@ def test_every_protocol_limit_has_a_portuguese_description() -> None:
 
 def test_every_page_has_its_translation() -> None:
     for page in (DOCS / "pt").rglob("*.md"):
-        twin = DOCS / "en" / page.relative_to(DOCS / "pt")
-        if page.name == "protocol.md":  # the English spec is docs/protocol.md
-            twin = DOCS / "protocol.md"
-        assert twin.exists(), f"{page.relative_to(ROOT)} has no English twin"
+        if page.name not in PORTUGUESE_ONLY:
+            twin = DOCS / "en" / page.relative_to(DOCS / "pt")
+            assert twin.exists(), f"{page.relative_to(ROOT)} has no English twin"
     for page in (DOCS / "en").rglob("*.md"):
         assert (DOCS / "pt" / page.relative_to(DOCS / "en")).exists(), page
+    assert {page.name for page in DOCS.glob("*.md")} == ENGLISH_ONLY
 
 
 def test_mermaid_diagrams_are_sequence_diagrams_with_declared_participants() -> None:
