@@ -6,11 +6,10 @@ import argparse
 import json
 import os
 import stat
-import subprocess
 import sys
 
 import pytest
-from conftest import PAPO, ROOT, free_udp_port, papo_env
+from conftest import PAPO, ROOT, free_udp_port
 
 from papo.cli import chat as chat_cli
 from papo.errors import ConfigError
@@ -109,19 +108,6 @@ def test_handout_programs_still_interoperate_with_identity_users(run_process, tm
     assert ana.wait() == 0
     shown = "\n".join(ana.rest())
     assert "IMPOSTOR" not in shown and "prof's key" not in shown
-
-
-def test_identity_on_another_transport_is_refused_in_one_line(tmp_path) -> None:
-    result = subprocess.run(
-        [*PAPO, "chat", "ana", "--identity-file", str(tmp_path / "k"), "--server", "127.0.0.1"],
-        capture_output=True,
-        text=True,
-        env=papo_env(),
-        timeout=30,
-    )
-    assert result.returncode != 0
-    assert result.stderr.strip().count("\n") == 0
-    assert "--identity signs only on multicast" in result.stderr
 
 
 def test_identity_without_the_cryptography_library_says_how_to_install_it(monkeypatch) -> None:

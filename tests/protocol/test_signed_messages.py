@@ -17,11 +17,14 @@ from papo.protocol.codec import decode, encode, split_text
 from papo.protocol.limits import DEFAULT_LIMITS, SEND_DATAGRAM_BYTES
 from papo.protocol.message import KEY_CHARS, SIG_CHARS, ChatMessage, MessageType
 from papo.protocol.nickkeys import (
+    SIGNATURE_CONTEXT,
     SIGNATURE_OVERHEAD,
+    SIGNED_ID_BYTES,
     NickIdentity,
     sign_message,
     signed_bytes,
     signer_key,
+    stamped,
 )
 from papo.session.reassembly import Reassembler
 
@@ -44,14 +47,36 @@ def test_a_signed_message_round_trips_and_verifies_with_the_senders_key() -> Non
         {"user": "eve"},
         {"type": MessageType.ME},
         {"to": "bia"},
-        {"seq": 4},
+        {"room": "outra"},
+        {"id": "x2"},
         {"ts": 2.0},
-        {"node": "n2"},
+        {"part": 2, "parts": 2},
     ],
 )
 def test_changing_any_signed_field_breaks_the_signature(change: dict[str, object]) -> None:
     message = sign_message(ANA, ChatMessage(user="ana", data="oi", node="n1", seq=3, ts=1.5))
     assert signer_key(replace(message, **change)) is None  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"node": "server-epoch", "seq": 41},  # the room server re-stamps
+        {"v": 1},
+        {"source": "10.0.0.2:5007"},
+    ],
+)
+def test_what_relays_change_is_not_signed(change: dict[str, object]) -> None:
+    message = sign_message(ANA, ChatMessage(user="ana", data="oi", node="n1", seq=3, ts=1.5))
+    assert signer_key(replace(message, **change)) == ANA.public_key  # type: ignore[arg-type]
+
+
+def test_relay_keys_added_to_the_json_keep_the_signature() -> None:
+    message = sign_message(ANA, ChatMessage(user="ana", data="oi", id="i1", ts=1.5))
+    wire = json.loads(encode(message))
+    wire.update(hops=3, history=True, node="epoch", seq=9)  # mesh hops, server scroll-back
+    relayed = decode(json.dumps(wire).encode())
+    assert isinstance(relayed, ChatMessage) and signer_key(relayed) == ANA.public_key
 
 
 def test_another_key_on_a_signature_does_not_verify() -> None:
@@ -62,14 +87,21 @@ def test_another_key_on_a_signature_does_not_verify() -> None:
 
 
 def test_signed_bytes_are_sorted_compact_json_with_the_type_always_present() -> None:
-    message = ChatMessage(user="ana", data="olá", seq=1)
-    assert signed_bytes(message) == '{"data":"olá","seq":1,"type":"chat","user":"ana"}'.encode()
-    assert json.loads(signed_bytes(replace(message, v=1)))["type"] == "chat"
+    message = ChatMessage(user="ana", data="olá", seq=1, ts=2.5)
+    body = '{"data":"olá","ts":2.5,"type":"chat","user":"ana"}'.encode()
+    assert signed_bytes(message) == SIGNATURE_CONTEXT + body
+    assert (
+        json.loads(signed_bytes(replace(message, v=1)).removeprefix(SIGNATURE_CONTEXT))["type"]
+        == "chat"
+    )
 
 
-def test_signature_overhead_is_exactly_what_key_and_sig_add_to_the_encoding() -> None:
+def test_signature_overhead_bounds_what_signing_and_stamping_add_to_the_encoding() -> None:
     plain = ChatMessage(user="ana", data="oi")
-    assert len(encode(sign_message(ANA, plain))) - len(encode(plain)) == SIGNATURE_OVERHEAD
+    signed = sign_message(ANA, stamped(plain, 4_102_444_799.999, bytes(SIGNED_ID_BYTES)))
+    added = len(encode(signed)) - len(encode(plain))
+    assert added <= SIGNATURE_OVERHEAD
+    assert SIGNATURE_OVERHEAD - added <= 8, "the bound is tight"
 
 
 @pytest.mark.parametrize(

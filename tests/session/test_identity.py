@@ -1,4 +1,4 @@
-"""Nick ownership in the chat session: pin on first use, flag impostors, sign on the wire."""
+"""Nick ownership in the chat session: pin on first use, flag impostors, sign what is sent."""
 
 from __future__ import annotations
 
@@ -8,15 +8,28 @@ import pytest
 
 pytest.importorskip("cryptography")
 
+import itertools
+
 from papo.protocol.codec import decode, encode, split_text
 from papo.protocol.limits import DEFAULT_LIMITS, SEND_DATAGRAM_BYTES
 from papo.protocol.message import ChatMessage, MessageType
-from papo.protocol.nickkeys import NickIdentity, NickPins, sign_message, signer_key
+from papo.protocol.nickkeys import (
+    SIGNED_MAX_AGE_SECONDS,
+    NickIdentity,
+    NickPins,
+    sign_message,
+    signer_key,
+    stamped,
+)
 from papo.session.chat import MAX_JUDGED_MESSAGES, ChatLine, ChatSession, Notice
-from papo.session.identity import NickOwnership, Ownership, SigningSeal
+from papo.session.identity import MessageSigner, NickOwnership, Ownership
 from papo.session.reassembly import Reassembler
-from papo.transport.base import Delivered, NickChanged
+from papo.transport.base import Delivered, NickChanged, StatusChanged
+from papo.transport.catch_up import CaughtUp
 from papo.ui.chat import plain_text, render
+
+NOW = 1_700_000_000.0
+_IDS = itertools.count()
 
 ME = NickIdentity(b"\x00" * 32)
 ANA = NickIdentity(b"\x01" * 32)
@@ -25,13 +38,16 @@ EVE = NickIdentity(b"\x02" * 32)
 
 def session(saved: list[NickPins] | None = None) -> ChatSession:
     ownership = NickOwnership(ME, NickPins(), save=None if saved is None else saved.append)
-    return ChatSession("bia", clock=lambda: 1_700_000_000.0, ownership=ownership)
+    return ChatSession("bia", clock=lambda: NOW, ownership=ownership)
 
 
 def said(identity: NickIdentity | None, text: str, nick: str = "ana", **extra: object) -> Delivered:
     fields: dict[str, object] = {"node": "n1", "seq": len(text), **extra}
     message = ChatMessage(user=nick, data=text, **fields)  # type: ignore[arg-type]
-    return Delivered(sign_message(identity, message) if identity else message)
+    if identity is None:
+        return Delivered(message)
+    nonce = next(_IDS).to_bytes(12, "big")  # a new id per message, as a signer stamps
+    return Delivered(sign_message(identity, stamped(message, NOW, nonce)))
 
 
 def test_first_signed_message_pins_the_nick_once_and_saves_the_pins() -> None:
@@ -94,8 +110,16 @@ def test_an_impostor_leaving_or_renaming_gets_a_warning_line() -> None:
     warning, left = chat.handle_event(said(EVE, "saiu", type=MessageType.LEAVE))
     assert isinstance(warning, Notice) and warning.code == "nick_impostor" and warning.warning
     assert isinstance(left, Notice) and left.code == "chat_left"
-    warning, _renamed = chat.handle_event(said(None, "eve", type=MessageType.NICK))
-    assert isinstance(warning, Notice) and warning.code == "nick_impostor_unsigned"
+    warning, _renamed = chat.handle_event(said(EVE, "eve", type=MessageType.NICK))
+    assert isinstance(warning, Notice) and warning.code == "nick_impostor"
+
+
+def test_unsigned_joins_and_leaves_made_by_a_relay_are_not_flagged() -> None:
+    chat = session()
+    chat.handle_event(said(ANA, "oi"))
+    # The room server and the mesh announce joins and leaves themselves, unsigned.
+    (left,) = chat.handle_event(said(None, "", type=MessageType.LEAVE))
+    assert isinstance(left, Notice) and left.code == "chat_left"
 
 
 def test_a_stranger_cannot_be_pinned_under_my_own_nick() -> None:
@@ -127,27 +151,37 @@ def test_remembered_verdicts_are_bounded() -> None:
     assert len(chat._judged) == MAX_JUDGED_MESSAGES
 
 
-def test_the_signing_seal_signs_chat_envelopes_and_leaves_others_alone() -> None:
-    seal = SigningSeal(ANA)
-    signed = decode(seal.seal(encode(ChatMessage(user="ana", data="oi", seq=1))))
-    assert isinstance(signed, ChatMessage) and signer_key(signed) == ANA.public_key
-    presence = encode(ChatMessage(user="ana", data="", type="presence"))
-    assert seal.seal(presence) == presence
-    assert seal.open(b"anything", "x") == b"anything"
+def test_the_signer_stamps_and_signs_chat_messages_and_leaves_others_alone() -> None:
+    signer = MessageSigner(ANA, clock=lambda: NOW, random_bytes=lambda n: b"\x07" * n)
+    signed = signer.sign(ChatMessage(user="ana", data="oi", seq=1))
+    assert signer_key(signed) == ANA.public_key
+    assert signed.ts == NOW and signed.id == "BwcHBwcHBwcHBwcH"
+    kept = signer.sign(ChatMessage(user="ana", data="oi", id="mesh:1", ts=5.0))
+    assert (kept.id, kept.ts) == ("mesh:1", 5.0), "a transport's own id and time are kept"
+    presence = ChatMessage(user="ana", data="", type="presence")
+    assert signer.sign(presence) is presence
+
+
+def test_a_signature_survives_what_relays_change() -> None:
+    signed = MessageSigner(ANA).sign(ChatMessage(user="ana", data="oi", node="a", seq=1))
+    relayed = replace(signed, node="server-epoch", seq=99, v=1, source="10.0.0.9:1")
+    assert signer_key(relayed) == ANA.public_key
+    assert signer_key(replace(signed, data="oi!")) is None
+    assert signer_key(replace(signed, ts=signed.ts + 1)) is None  # type: ignore[operator]
 
 
 def test_signed_parts_of_a_long_line_fit_the_datagram_budget_and_reassemble() -> None:
-    seal = SigningSeal(ANA)
-    limits = replace(DEFAULT_LIMITS, send_datagram_bytes=SEND_DATAGRAM_BYTES - seal.overhead)
+    signer = MessageSigner(ANA, clock=lambda: NOW)
+    limits = replace(DEFAULT_LIMITS, send_datagram_bytes=SEND_DATAGRAM_BYTES - signer.overhead)
 
     def build(chunk: str, part: int | None, parts: int | None) -> ChatMessage:
         seq = part or 1
         return ChatMessage(
-            user="ana", data=chunk, v=1, node="n" * 16, seq=seq, ts=1.5, part=part, parts=parts
+            user="ana", data=chunk, v=1, node="n" * 16, seq=seq, ts=NOW, part=part, parts=parts
         )
 
     text = "palavra " * 600 + "ç" * 900
-    payloads = [seal.seal(encode(part)) for part in split_text(text, build, limits)]
+    payloads = [encode(signer.sign(part)) for part in split_text(text, build, limits)]
     assert len(payloads) > 2 and all(len(p) <= SEND_DATAGRAM_BYTES for p in payloads)
     chat = session()
     shown = [e for p in payloads for e in chat.handle_event(Delivered(decode(p)))]  # type: ignore[arg-type]
@@ -155,3 +189,54 @@ def test_signed_parts_of_a_long_line_fit_the_datagram_budget_and_reassemble() ->
     assert [line.message.data for line in lines] == [text]
     assert lines[0].impostor is None
     assert [e.code for e in shown if isinstance(e, Notice)] == ["nick_key_pinned"]
+
+
+def test_a_signed_message_received_twice_is_dropped_and_counted_with_one_notice() -> None:
+    chat = session()
+    captured = said(ANA, "oi")
+    chat.handle_event(captured)
+    (notice,) = chat.handle_event(captured)
+    assert isinstance(notice, Notice) and notice.code == "nick_replayed" and notice.warning
+    assert chat.judgement is not None and chat.judgement.ownership == Ownership.REPLAYED
+    assert chat.handle_event(captured) == [], "one notice per nick per minute"
+    assert chat.replays_dropped == 2
+    (line,) = chat.handle_event(said(ANA, "e agora?"))
+    assert isinstance(line, ChatLine) and line.impostor is None
+
+
+@pytest.mark.parametrize("skew", [-SIGNED_MAX_AGE_SECONDS - 1, SIGNED_MAX_AGE_SECONDS + 1])
+def test_a_signed_message_outside_the_time_window_is_dropped_and_pins_nothing(
+    skew: float,
+) -> None:
+    saved: list[NickPins] = []
+    chat = session(saved)
+    old = sign_message(ANA, stamped(ChatMessage(user="ana", data="oi"), NOW + skew, b"1" * 12))
+    (notice,) = chat.handle_event(Delivered(old))
+    assert isinstance(notice, Notice) and notice.code == "nick_replayed"
+    assert saved[-1].pinned("ana") is None
+
+
+def test_old_signed_lines_replayed_by_the_room_server_are_shown_as_history() -> None:
+    chat = session()
+    chat.handle_event(said(ANA, "oi"))
+    old = sign_message(ANA, stamped(ChatMessage(user="ana", data="ontem"), NOW - 86_400, b"2" * 12))
+    forged = replace(old, data="forjado")
+    chat.handle_event(StatusChanged("room_history_start", {"count": 2}))
+    (line,) = chat.handle_event(Delivered(old))
+    assert isinstance(line, ChatLine) and line.past and line.impostor is None
+    assert line.judgement is not None and line.judgement.ownership == Ownership.OWNER
+    (fake,) = chat.handle_event(Delivered(forged))
+    assert isinstance(fake, ChatLine) and fake.impostor is not None
+    chat.handle_event(StatusChanged("room_history_end"))
+    (notice,) = chat.handle_event(Delivered(old))
+    assert isinstance(notice, Notice) and notice.code == "nick_replayed", "live again"
+
+
+def test_catch_up_lines_are_judged_on_their_signature_not_their_age() -> None:
+    chat = session()
+    old = sign_message(ANA, stamped(ChatMessage(user="ana", data="ontem"), NOW - 86_400, b"3" * 12))
+    eve = sign_message(EVE, stamped(ChatMessage(user="ana", data="eu"), NOW - 86_000, b"4" * 12))
+    _header, first, second, _end = chat.handle_event(CaughtUp((old, eve)))
+    assert isinstance(first, ChatLine) and first.judgement is not None
+    assert first.judgement.ownership == Ownership.PINNED and first.impostor is None
+    assert isinstance(second, ChatLine) and second.impostor is not None

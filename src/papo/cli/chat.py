@@ -81,14 +81,20 @@ def _peer_module():  # type: ignore[no-untyped-def]
 def build_transport(
     args: argparse.Namespace, nick: str, identity: NickIdentity | None = None
 ) -> ChatTransport:
-    """The transport the flags ask for: TCP room, P2P mesh, or the multicast room.
+    """The transport the flags ask for: TCP room, P2P mesh, NATS, or the multicast room.
 
-    With an ``identity`` (``--identity``) the multicast room signs what it sends.
+    With an ``identity`` (``--identity``) every transport signs what this user sends.
     """
-    if identity is not None and (
-        getattr(args, "server", None) or getattr(args, "p2p", False) or getattr(args, "nats", None)
-    ):
-        raise ConfigError("identity_multicast_only")
+    transport = _unsigned_transport(args, nick, identity is not None)
+    if identity is not None:
+        from papo.session.identity import MessageSigner
+
+        transport.sign_with(MessageSigner(identity))  # type: ignore[attr-defined]
+    return transport
+
+
+def _unsigned_transport(args: argparse.Namespace, nick: str, signing: bool) -> ChatTransport:
+    """The transport for the flags; ``signing``: leave room for the signature too."""
     if getattr(args, "server", None) and getattr(args, "p2p", False):
         raise ConfigError("chat_modes_conflict")
     if not getattr(args, "server", None) and tls_requested(args):
@@ -119,18 +125,17 @@ def build_transport(
 
     config = multicast_config(args)
     seal = seal_from_args(args, config.group, config.port)
-    if identity is None:
+    if not signing or seal is None:
         return MulticastRoomTransport(config, nick, seal=seal)
     from dataclasses import replace
 
     from papo.protocol.limits import DEFAULT_LIMITS
-    from papo.session.identity import SigningSeal
 
-    signing = SigningSeal(identity, seal)
-    # Signed parts (and sealed ones) must still fit the handout's 1024-byte datagram.
-    budget = DEFAULT_LIMITS.send_datagram_bytes - signing.overhead
+    # Signed and sealed parts must still fit the handout's 1024-byte datagram
+    # (sign_with takes the signature's share off; this is the seal's).
+    budget = DEFAULT_LIMITS.send_datagram_bytes - seal.overhead
     limits = replace(DEFAULT_LIMITS, send_datagram_bytes=budget)
-    return MulticastRoomTransport(config, nick, seal=signing, limits=limits)
+    return MulticastRoomTransport(config, nick, seal=seal, limits=limits)
 
 
 def ownership_from_args(args: argparse.Namespace) -> NickOwnership | None:

@@ -79,9 +79,11 @@ CATALOG: dict[str, tuple[str, str]] = {
         "--identidade precisa da biblioteca cryptography: instale com pip install 'papo[crypto]'",
         "--identity needs the cryptography library: install it with pip install 'papo[crypto]'",
     ),
-    "identity_multicast_only": (
-        "--identidade por enquanto só assina no multicast: tire --server, --p2p ou --nats",
-        "--identity signs only on multicast for now: drop --server, --p2p or --nats",
+    "nick_replayed": (
+        "! mensagem assinada de {nick} repetida ou fora do horário (gravada e reenviada?): "
+        "ignorada; ignoradas até agora: {count}",
+        "! signed message from {nick} replayed or out of its time window (recorded and sent "
+        "again?): dropped; dropped so far: {count}",
     ),
     # per-source rate limit of serverless receivers
     "rate_limited": (

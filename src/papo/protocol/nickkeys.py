@@ -6,8 +6,13 @@ first time a receiver sees a nick it *pins* the key it came with; later messages
 that nick with another key are :attr:`PinVerdict.IMPOSTOR`, with a different fingerprint
 shown to the user, like SSH's "REMOTE HOST IDENTIFICATION HAS CHANGED".
 
+The signature covers only what the author writes (:data:`SIGNED_FIELDS`), so it survives
+every relay (room server, mesh, NATS) untouched; the author's ``ts`` and a unique ``id``
+let a :class:`ReplayGuard` refuse a signed message recorded and played back later.
+
 Pure apart from the ``cryptography`` library (optional extra ``papo[crypto]``): key
-generation takes its 32 random bytes from the caller; nothing here touches files.
+generation takes its 32 random bytes from the caller, stamping takes the time and the
+id's random bytes from the caller; nothing here touches files.
 TOFU cannot tell who was first: a stranger who speaks as ``ana`` before ana does is
 pinned as ``ana`` (see SECURITY.md).
 """
@@ -18,10 +23,13 @@ import base64
 import binascii
 import hashlib
 import json
+import math
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Protocol
 
 from papo.errors import DecodeError
 from papo.protocol.message import KEY_CHARS, SIG_CHARS, ChatMessage, MessageType
@@ -49,8 +57,38 @@ FINGERPRINT_HEX = 16
 MAX_PINNED_NICKS = 10_000
 
 
-#: The envelope keys a signature covers (absent keys are left out, as on the wire).
-SIGNED_FIELDS = ("user", "data", "type", "to", "room", "node", "seq", "ts", "id", "part", "parts")
+#: The envelope keys a signature covers: only what the author writes. Relays re-stamp
+#: ``node``/``seq`` (the room server), add ``hops`` (the mesh) or ``history`` (scroll-back),
+#: so those are left out; ``key`` and ``sig`` travel verbatim through every relay. Absent
+#: keys are left out, as on the wire.
+SIGNED_FIELDS = ("user", "data", "type", "to", "room", "id", "ts", "part", "parts")
+
+#: Prefix of the signed bytes: names this scheme, so no signature made for anything else
+#: (nor by papo's first scheme, which also covered ``node`` and ``seq``) verifies here.
+SIGNATURE_CONTEXT = b"papo/nick-signature/v2\n"
+
+#: Random bytes of the message id a signer stamps (base64url: 16 characters). 96 bits:
+#: two of one user's messages never share an id, which the replay guard relies on.
+SIGNED_ID_BYTES = 12
+
+#: Characters of that id on the wire.
+SIGNED_ID_CHARS = 16
+
+#: Most characters of the author's timestamp (``ts``, seconds with 3 decimals).
+SIGNED_TS_CHARS = 20
+
+#: How far the author's clock may be from the receiver's (either way), in seconds, for a
+#: live signed message to be accepted. Five minutes: LAN machines without NTP drift by
+#: a minute or two, and a message may sit in a queue or a reconnecting client for tens of
+#: seconds; beyond that a signed line is a recording played back (SECURITY.md). Lines
+#: shown as history (scroll-back, catch-up) are judged on their signature only.
+SIGNED_MAX_AGE_SECONDS = 300.0
+
+#: The most (key, id, part) triples a :class:`ReplayGuard` remembers; when full, the
+#: oldest is forgotten and anything not newer than it is refused as too old, so a flood
+#: cannot make room for a replay. 65 536 covers 200 signed messages a second for the
+#: whole window.
+MAX_SEEN_SIGNATURES = 65_536
 
 #: The message types papo signs when the user has an identity (``--identity``).
 SIGNED_TYPES = frozenset(
@@ -64,25 +102,59 @@ SIGNED_TYPES = frozenset(
     }
 )
 
-#: Bytes ``"key"`` and ``"sig"`` add to a compact JSON envelope (both with separators):
-#: what a sender takes off its datagram budget so signed parts still fit.
-SIGNATURE_OVERHEAD = len(',"key":""') + KEY_CHARS + len(',"sig":""') + SIG_CHARS
+#: Bytes a signature adds to a compact JSON envelope at most: ``key`` and ``sig``, and the
+#: ``id`` and ``ts`` a signer stamps when the transport set none; what a sender takes
+#: off its datagram budget so signed parts still fit.
+SIGNATURE_OVERHEAD = (
+    len(',"key":""')
+    + KEY_CHARS
+    + len(',"sig":""')
+    + SIG_CHARS
+    + len(',"id":""')
+    + SIGNED_ID_CHARS
+    + len(',"ts":')
+    + SIGNED_TS_CHARS
+)
+
+
+class Signer(Protocol):
+    """What a transport calls on each message (each split part) it sends as this user."""
+
+    #: Bytes signing adds to one envelope at most (take it off the send budget).
+    overhead: int
+
+    def sign(self, message: ChatMessage) -> ChatMessage:
+        """``message`` signed (stamped with ``id``/``ts`` if it had none), or unchanged."""
+        ...
+
+
+def stamped(message: ChatMessage, now: float, nonce: bytes) -> ChatMessage:
+    """``message`` with the author's ``ts`` (``now``) and an ``id`` from ``nonce`` if missing.
+
+    A signature needs both for the replay guard; a transport's own ``id``/``ts`` are kept.
+    """
+    return replace(
+        message,
+        ts=round(now, 3) if message.ts is None else message.ts,
+        id=base64.urlsafe_b64encode(nonce).decode("ascii") if message.id is None else message.id,
+    )
 
 
 def signed_bytes(message: ChatMessage) -> bytes:
     """The canonical bytes a signature covers: JSON of :data:`SIGNED_FIELDS`, sorted, compact.
 
     ``type`` is always present (``chat`` when the wire omits it), so a handout-style
-    envelope and its typed twin sign the same bytes.
+    envelope and its typed twin sign the same bytes. :data:`SIGNATURE_CONTEXT` comes first.
     """
     fields: dict[str, object] = {"type": str(message.type)}
     for name in SIGNED_FIELDS:
         value = getattr(message, name)
         if value is not None and name != "type":
             fields[name] = value
-    return json.dumps(
+    body = json.dumps(
         fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     ).encode("utf-8")
+    return SIGNATURE_CONTEXT + body
 
 
 def sign_message(identity: NickIdentity, message: ChatMessage) -> ChatMessage:
@@ -223,19 +295,82 @@ class NickPins:
         return cls(pins, max_nicks)
 
 
+class Freshness(StrEnum):
+    """What the replay guard says about one live, validly signed message."""
+
+    FRESH = "fresh"  # first time seen, its author's time within the window: show it
+    STALE = "stale"  # no ``ts``/``id``, or ``ts`` outside the window: a recording
+    REPLAYED = "replayed"  # this key signed this id (and part) already: a copy
+
+
+class ReplayGuard:
+    """Refuses live signed messages played back later or twice (pure: callers pass ``now``).
+
+    A signed message carries its author's ``ts`` and a unique ``id``, both covered by the
+    signature. It is fresh when ``ts`` is within :data:`SIGNED_MAX_AGE_SECONDS` of ``now``
+    and its (key, id, part) was not seen within that window. The seen set is bounded
+    (:data:`MAX_SEEN_SIGNATURES`); entries leave it when their ``ts`` leaves the window,
+    or, when it is full, oldest first, moving a horizon at or below which every ``ts`` is
+    refused (so flooding the set cannot make room for a replay).
+    """
+
+    def __init__(
+        self, max_age: float = SIGNED_MAX_AGE_SECONDS, capacity: int = MAX_SEEN_SIGNATURES
+    ) -> None:
+        self._max_age = max_age
+        self._capacity = capacity
+        self._seen: OrderedDict[tuple[bytes, str, int], float] = OrderedDict()
+        self._horizon = -math.inf
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+    def check(self, key: bytes, message: ChatMessage, now: float) -> Freshness:
+        """Judge ``message`` (validly signed by ``key``) and remember it if fresh."""
+        ts, message_id = message.ts, message.id
+        if ts is None or message_id is None or not math.isfinite(ts):
+            return Freshness.STALE
+        if abs(now - ts) > self._max_age or ts <= self._horizon:
+            return Freshness.STALE
+        while self._seen:  # forget what left the window (arrival order: roughly by ts)
+            oldest = next(iter(self._seen.values()))
+            if now - oldest <= self._max_age:
+                break
+            self._seen.popitem(last=False)
+        entry = (key, message_id, message.part or 0)
+        if entry in self._seen:
+            return Freshness.REPLAYED
+        self._seen[entry] = ts
+        while len(self._seen) > self._capacity:
+            _entry, forgotten = self._seen.popitem(last=False)
+            # Capped at now: a flood dated in the future must not refuse honest lines.
+            self._horizon = max(self._horizon, min(forgotten, now))
+        return Freshness.FRESH
+
+
 __all__ = [
     "MAX_PINNED_NICKS",
+    "MAX_SEEN_SIGNATURES",
+    "SIGNATURE_CONTEXT",
     "SIGNATURE_OVERHEAD",
     "SIGNED_FIELDS",
+    "SIGNED_ID_BYTES",
+    "SIGNED_ID_CHARS",
+    "SIGNED_MAX_AGE_SECONDS",
+    "SIGNED_TS_CHARS",
     "SIGNED_TYPES",
+    "Freshness",
     "NickIdentity",
     "NickPins",
     "PinResult",
     "PinVerdict",
+    "ReplayGuard",
+    "Signer",
     "fingerprint",
     "nick_key",
     "sign_message",
     "signed_bytes",
     "signer_key",
+    "stamped",
     "verify",
 ]

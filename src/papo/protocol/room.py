@@ -388,7 +388,12 @@ def shutdown_line() -> bytes:
 def relayed(
     message: ChatMessage, nick: str, node: str | None = None, seq: int | None = None
 ) -> ChatMessage:
-    """A person's chat ``message`` as the server relays it: by ``nick``, stamped ``node:seq``."""
+    """A person's chat ``message`` as the server relays it: by ``nick``, stamped ``node:seq``.
+
+    The author's ``id``, ``ts``, ``room``, ``key`` and ``sig`` pass through verbatim, so a
+    signature (nick ownership, :mod:`papo.protocol.nickkeys`) still verifies; the server
+    neither checks nor needs them.
+    """
     return ChatMessage(
         user=nick,
         data=message.data,
@@ -401,6 +406,9 @@ def relayed(
         part=message.part,
         parts=message.parts,
         to=message.to if message.type == MessageType.PRIVATE else None,
+        room=message.room,
+        key=message.key,
+        sig=message.sig,
     )
 
 

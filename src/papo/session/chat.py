@@ -71,6 +71,13 @@ _TEXT_TYPES = frozenset({MessageType.CHAT, MessageType.ME, MessageType.PRIVATE})
 #: Impostor verdicts on received parts remembered until their line is shown.
 MAX_JUDGED_MESSAGES = 256
 
+#: Seconds between two notices about replayed signed messages under one nick (the rest
+#: are only counted in :attr:`ChatSession.replays_dropped`).
+REPLAY_NOTICE_SECONDS = 60.0
+
+#: Nicks whose last replay notice time is remembered (the oldest forgotten first).
+MAX_REPLAY_NOTICE_NICKS = 256
+
 #: Status codes a room server's transport sends around the lines it replays to a joiner.
 REPLAY_START = "room_history_start"
 REPLAY_END = "room_history_end"
@@ -193,7 +200,8 @@ class ChatLine:
     ``mention``: it names the local user (or is private to them); ``imitates``: the
     sender's nick looks like another nick in the room (look-alike Unicode); ``past``:
     it comes from the history (``/history``, scroll-back, catch-up), not live;
-    ``impostor``: nick ownership says another key (or none) speaks for a pinned nick.
+    ``impostor``: nick ownership says another key (or none) speaks for a pinned nick;
+    ``judgement``: nick ownership's verdict, whatever it is (None without ``--identity``).
     """
 
     message: ChatMessage
@@ -203,6 +211,7 @@ class ChatLine:
     imitates: str | None = None
     past: bool = False
     impostor: Judgement | None = None
+    judgement: Judgement | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +265,16 @@ class ChatSession:
         self._warned_lookalikes: set[frozenset[str]] = set()
         self._splits = Reassembler()
         self._replaying = False  # between the room server's replay notices
+        #: Nick ownership's verdict on the last delivered message (None if not judged).
+        self.judgement: Judgement | None = None
+        #: Live signed messages dropped as replays (too old, too new, or seen already).
+        self.replays_dropped = 0
+        self._replay_noticed: OrderedDict[str, float] = OrderedDict()
+
+    @property
+    def judging(self) -> bool:
+        """True when nick ownership is on (``--identity``): messages get a verdict."""
+        return self._ownership is not None
 
     # -- typed lines -------------------------------------------------------------------
 
@@ -295,27 +314,41 @@ class ChatSession:
         """The leave message (its text is never the handout's stop word)."""
         return ChatMessage(user=self.nick, data=LEAVE_TEXT, type=MessageType.LEAVE)
 
-    def past_lines(self, messages: list[ChatMessage], header: str) -> list[UiEvent]:
+    def past_lines(
+        self, messages: list[ChatMessage], header: str, *, judge: bool = False
+    ) -> list[UiEvent]:
         """The history block: a ``header`` notice (``{count}``), the lines, an end notice.
 
         ``header`` is an i18n code (``history_shown``, ``history_scrollback``,
         ``history_caught_up``). Only conversation is shown (chat, me, private, system);
         past lines never ring the bell. Nothing to show gives ``history_empty``.
+        ``judge``: lines from other people (catch-up) are judged on their signature,
+        never on their age (they are old by nature).
         """
         now = self._clock()
         shown = [
-            ChatLine(
-                message,
-                message.ts if message.ts is not None else now,
-                own=message.user == self.nick,
-                past=True,
-            )
+            self._past_line(message, now, judge)
             for message in messages
             if message.type in (*_TEXT_TYPES, MessageType.SYSTEM)
         ]
         if not shown:
             return [Notice("history_empty", now)]
         return [Notice(header, now, {"count": len(shown)}), *shown, Notice("history_end", now)]
+
+    def _past_line(self, message: ChatMessage, now: float, judge: bool) -> ChatLine:
+        """One line of history; judged on its signature only if ``judge``."""
+        judgement = None
+        if judge and self._ownership is not None and not message.plain:
+            judgement = self._ownership.judge(message)
+        impostor = judgement if judgement and judgement.ownership == Ownership.IMPOSTOR else None
+        return ChatLine(
+            message,
+            message.ts if message.ts is not None else now,
+            own=message.user == self.nick,
+            past=True,
+            impostor=impostor,
+            judgement=judgement,
+        )
 
     def send_failed(self, error: PapoError) -> Notice:
         """The line to show when the transport refused to send."""
@@ -326,21 +359,21 @@ class ChatSession:
     def handle_event(self, event: TransportEvent | CaughtUp) -> list[UiEvent]:
         """What to show for one transport event."""
         now = self._clock()
+        self.judgement = None
         match event:
             case CaughtUp(messages):
-                return self.past_lines(list(messages), "history_caught_up") if messages else []
+                if not messages:
+                    return []
+                return self.past_lines(list(messages), "history_caught_up", judge=True)
             case Delivered(message) if self._replaying and message.type in _TEXT_TYPES:
                 # The room server's replay for joiners: earlier lines, shown as such.
-                return [
-                    ChatLine(
-                        message,
-                        message.ts if message.ts is not None else now,
-                        own=message.user == self.nick,
-                        past=True,
-                    )
-                ]
+                line = self._past_line(message, now, judge=True)
+                self.judgement = line.judgement
+                return [line]
             case Delivered(message):
                 shown: list[UiEvent] = self._judge(message, now)
+                if self.judgement is not None and self.judgement.ownership == Ownership.REPLAYED:
+                    return shown  # a recording played back: dropped, counted
                 if message.type in _TEXT_TYPES:
                     for whole in self._splits.add(message, now):
                         shown.extend(self._delivered(whole, now))
@@ -382,17 +415,25 @@ class ChatSession:
         """
         if self._ownership is None or message.plain:
             return []
-        judgement = self._ownership.judge(message)
+        judgement = self._ownership.judge(message, now)
+        self.judgement = judgement
         details = {
             "nick": message.user,
             "pinned": judgement.pinned,
             "presented": judgement.presented or "-",
         }
+        if judgement.ownership == Ownership.REPLAYED:
+            return self._replayed(message.user, now, details)
         if judgement.ownership == Ownership.PINNED:
             return [Notice("nick_key_pinned", now, details)]
         if judgement.ownership != Ownership.IMPOSTOR:
             return []
         if message.type not in _TEXT_TYPES:
+            if not judgement.presented:
+                # Unsigned joins, leaves and renames are made by relays (the room server,
+                # the mesh's heartbeats), not by their nick: nothing to judge.
+                self.judgement = Judgement(Ownership.UNSIGNED)
+                return []
             code = "nick_impostor" if judgement.presented else "nick_impostor_unsigned"
             return [Notice(code, now, details, warning=True)]
         key = (*_split_key(message), message.part)
@@ -400,6 +441,19 @@ class ChatSession:
         while len(self._judged) > MAX_JUDGED_MESSAGES:
             self._judged.popitem(last=False)
         return []
+
+    def _replayed(self, nick: str, now: float, details: dict[str, object]) -> list[UiEvent]:
+        """Count a dropped replay; one notice per nick per :data:`REPLAY_NOTICE_SECONDS`."""
+        self.replays_dropped += 1
+        last = self._replay_noticed.get(nick)
+        if last is not None and now - last < REPLAY_NOTICE_SECONDS:
+            return []
+        self._replay_noticed[nick] = now
+        self._replay_noticed.move_to_end(nick)
+        while len(self._replay_noticed) > MAX_REPLAY_NOTICE_NICKS:
+            self._replay_noticed.popitem(last=False)
+        count = {"count": self.replays_dropped}
+        return [Notice("nick_replayed", now, {**details, **count}, warning=True)]
 
     def _verdict(self, message: ChatMessage) -> Judgement | None:
         """The impostor verdict on a shown line: on it, or on any part of its whole."""
@@ -466,7 +520,9 @@ __all__ = [
     "LEAVE_TEXT",
     "MAX_HISTORY_LINES",
     "MAX_JUDGED_MESSAGES",
+    "MAX_REPLAY_NOTICE_NICKS",
     "QUIT_WORD",
+    "REPLAY_NOTICE_SECONDS",
     "Action",
     "BadCommand",
     "ChangeNick",

@@ -7,34 +7,39 @@ no signature from a nick whose key is pinned, is :attr:`Ownership.IMPOSTOR`. Mes
 nobody signed from nicks never pinned (handout programs) are :attr:`Ownership.UNSIGNED`
 and shown as always.
 
-:class:`SigningSeal` signs on the way out. It is a wire seal (the hook the multicast
-room offers every datagram), so the signature covers the envelope the transport really
-sends (node, seq, ts, part...), each split part on its own; it chains an optional
-passphrase seal after it. Its :attr:`~SigningSeal.overhead` is what a sender takes off
-the datagram budget so every signed part still fits 1024 bytes.
+A live signed message older or newer than the window, or seen already, is
+:attr:`Ownership.REPLAYED`: a recording played back, which the session drops and counts.
+
+:class:`MessageSigner` signs on the way out: every transport calls it on each part it
+sends (``sign_with``), so each split part is signed on its own, over the fields its
+author controls; its :attr:`~MessageSigner.overhead` is what a sender takes off the
+datagram budget so every signed part still fits 1024 bytes.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
 
-from papo.errors import DecodeError
-from papo.protocol.codec import decode, encode
 from papo.protocol.message import ChatMessage
 from papo.protocol.nickkeys import (
     SIGNATURE_OVERHEAD,
+    SIGNED_ID_BYTES,
     SIGNED_TYPES,
+    Freshness,
     NickIdentity,
     NickPins,
     PinVerdict,
+    ReplayGuard,
     fingerprint,
     sign_message,
     signer_key,
+    stamped,
 )
 
 
@@ -45,6 +50,7 @@ class Ownership(StrEnum):
     PINNED = "pinned"  # valid signature, nick seen for the first time: key pinned now
     OWNER = "owner"  # valid signature with the pinned key
     IMPOSTOR = "impostor"  # another key, a bad signature, or unsigned under a pinned nick
+    REPLAYED = "replayed"  # validly signed but old or seen already: a recording, dropped
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +74,7 @@ class NickOwnership:
         self.identity = identity
         self.pins = pins
         self._save = save
+        self.replays = ReplayGuard()
 
     def claim(self, nick: str) -> None:
         """Pin this user's own key for ``nick`` (so a stranger cannot be pinned as us)."""
@@ -75,14 +82,22 @@ class NickOwnership:
             self.pins.check(nick, self.identity.public_key)
             self._saved()
 
-    def judge(self, message: ChatMessage) -> Judgement:
-        """The verdict on ``message`` (pins its key if its nick is new and it is signed)."""
+    def judge(self, message: ChatMessage, now: float | None = None) -> Judgement:
+        """The verdict on ``message`` (pins its key if its nick is new and it is signed).
+
+        ``now`` is given for live messages: a valid signature older or newer than the
+        window, or seen already, is :attr:`Ownership.REPLAYED` (and pins nothing). History
+        (scroll-back, catch-up) is judged without ``now``: on its signature only.
+        """
         key = signer_key(message)
         pinned = self.pins.pinned(message.user)
         if key is None:
             if pinned is None:
                 return Judgement(Ownership.UNSIGNED)
             return Judgement(Ownership.IMPOSTOR, fingerprint(pinned), _claimed(message))
+        if now is not None and self.replays.check(key, message, now) != Freshness.FRESH:
+            shown = fingerprint(pinned) if pinned is not None else ""
+            return Judgement(Ownership.REPLAYED, shown, fingerprint(key))
         result = self.pins.check(message.user, key)
         if result.verdict == PinVerdict.FIRST_USE:
             self._saved()
@@ -106,44 +121,32 @@ def _claimed(message: ChatMessage) -> str:
         return ""
 
 
-class Sealer(Protocol):
-    """A wire seal (a passphrase seal) the signing seal chains after itself."""
+class MessageSigner:
+    """Signs every chat, me, private, nick, leave and join message this user sends.
 
-    overhead: int
+    The :class:`~papo.protocol.nickkeys.Signer` transports call on each part they send:
+    it stamps the author's time and a random id when the transport set none (the replay
+    guard needs both), then signs. ``clock`` and ``random_bytes`` are injectable for tests.
+    """
 
-    def seal(self, payload: bytes) -> bytes:
-        """The protected form of ``payload``."""
-        ...
-
-    def open(self, payload: bytes, source: str) -> bytes | DecodeError:
-        """The original payload, or the reason it is refused."""
-        ...
-
-
-class SigningSeal:
-    """Signs every chat, me, private, nick, leave and join envelope this program sends."""
-
-    def __init__(self, identity: NickIdentity, inner: Sealer | None = None) -> None:
+    def __init__(
+        self,
+        identity: NickIdentity,
+        clock: Callable[[], float] = time.time,
+        random_bytes: Callable[[int], bytes] = secrets.token_bytes,
+    ) -> None:
         self.identity = identity
-        self._inner = inner
-        #: Bytes this seal (and the chained one) adds to a datagram at most.
-        self.overhead = SIGNATURE_OVERHEAD + (inner.overhead if inner is not None else 0)
+        self._clock = clock
+        self._random_bytes = random_bytes
+        #: Bytes signing adds to one envelope at most.
+        self.overhead = SIGNATURE_OVERHEAD
 
-    def seal(self, payload: bytes) -> bytes:
-        """``payload`` with ``key`` and ``sig`` added (if it is a signed type), then sealed."""
-        message = decode(payload)
-        if (
-            isinstance(message, ChatMessage)
-            and not message.plain
-            and message.type in SIGNED_TYPES
-            and message.sig is None
-        ):
-            payload = encode(sign_message(self.identity, message))
-        return self._inner.seal(payload) if self._inner is not None else payload
-
-    def open(self, payload: bytes, source: str) -> bytes | DecodeError:
-        """Unseal with the chained seal; signatures are judged by the session."""
-        return self._inner.open(payload, source) if self._inner is not None else payload
+    def sign(self, message: ChatMessage) -> ChatMessage:
+        """``message`` stamped and signed if it is a type papo signs; else unchanged."""
+        if message.plain or message.type not in SIGNED_TYPES or message.sig is not None:
+            return message
+        ready = stamped(message, self._clock(), self._random_bytes(SIGNED_ID_BYTES))
+        return sign_message(self.identity, ready)
 
 
-__all__ = ["Judgement", "NickOwnership", "Ownership", "SigningSeal"]
+__all__ = ["Judgement", "MessageSigner", "NickOwnership", "Ownership"]

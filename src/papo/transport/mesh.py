@@ -35,7 +35,7 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from papo.errors import ConfigError, DecodeError, InputError, NetworkError
 from papo.protocol.beacon import Beacon, PeerSighting
@@ -86,6 +86,9 @@ from papo.transport.multicast_room import (
     CATCH_UP_WINDOW,
     MAX_SENT_KEPT,
 )
+
+if TYPE_CHECKING:
+    from papo.protocol.nickkeys import Signer
 
 #: Seconds between two heartbeats of a node.
 HEARTBEAT_INTERVAL = 2.0
@@ -304,6 +307,7 @@ class MeshTransport:
         self._closed = False
         self._last_roster: tuple[str, ...] = ()
         self._seal = seal
+        self._signer: Signer | None = None
         self._refusals_said: set[tuple[str, str]] = set()
         self._refused_count = 0
         self.catch_up_window = CATCH_UP_WINDOW
@@ -355,6 +359,14 @@ class MeshTransport:
     def share_history(self, keeper: HistoryKeeper) -> None:
         """Answer peers' catch-up requests from ``keeper`` and catch up on joining."""
         self._keeper = keeper
+
+    def sign_with(self, signer: Signer) -> None:
+        """Sign every message this user floods (nick ownership, ``--identity``).
+
+        Relays pass ``key`` and ``sig`` on verbatim (only ``hops`` changes, which the
+        signature does not cover); each part is signed on its own.
+        """
+        self._signer = signer
 
     def take_sent(self) -> list[ChatMessage]:
         """The chat, me and private envelopes sent since the last call (with node and id)."""
@@ -482,6 +494,8 @@ class MeshTransport:
 
     def _originate(self, kind: str, data: str, **extra: object) -> None:
         message = self._next_message(kind, data, **extra)
+        if self._signer is not None:
+            message = self._signer.sign(message)
         self._dedup.first_time(message.id or "")
         self._broadcast(Flood(message, self.config.max_hops), exclude=None)
         if kind in _TEXT_TYPES:

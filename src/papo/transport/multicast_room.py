@@ -35,7 +35,7 @@ import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from papo.errors import ConfigError, DecodeError, InputError, NetworkError
 from papo.protocol.codec import decode, encode, split_text
@@ -69,6 +69,9 @@ from papo.transport.multicast import (
     MulticastSender,
     format_address,
 )
+
+if TYPE_CHECKING:
+    from papo.protocol.nickkeys import Signer
 
 #: Seconds between two presence heartbeats of one member.
 PRESENCE_INTERVAL = 30.0
@@ -183,6 +186,7 @@ class MulticastRoomTransport:
         self.dropped = 0
         self.overflowed = 0
         self._seal = seal
+        self._signer: Signer | None = None
         self._clock = clock
         self._limits = limits
         self._max_queue = max_queue
@@ -254,6 +258,19 @@ class MulticastRoomTransport:
     def share_history(self, keeper: HistoryKeeper) -> None:
         """Answer peers' catch-up requests from ``keeper`` and catch up on joining."""
         self._keeper = keeper
+
+    def sign_with(self, signer: Signer) -> None:
+        """Sign every message this user sends from now on (nick ownership, ``--identity``).
+
+        Each split part is signed on its own, so the send budget shrinks by the signer's
+        overhead: a signed part still fits.
+        """
+        self._signer = signer
+        budget = self._limits.send_datagram_bytes - signer.overhead
+        self._limits = replace(self._limits, send_datagram_bytes=budget)
+
+    def _signed(self, message: ChatMessage) -> ChatMessage:
+        return message if self._signer is None else self._signer.sign(message)
 
     def take_sent(self) -> list[ChatMessage]:
         """The chat, me and private envelopes sent since the last call (with node and seq)."""
@@ -389,7 +406,7 @@ class MulticastRoomTransport:
                 to=to,
             )
 
-        messages = split_text(text, build, self._limits)
+        messages = [self._signed(m) for m in split_text(text, build, self._limits)]
         self._next_seq += len(messages)
         for message in messages:
             self._transmit(message)
@@ -399,7 +416,7 @@ class MulticastRoomTransport:
         del self._sent[:-MAX_SENT_KEPT]
 
     def _send_control(self, kind: str, data: str) -> None:
-        self._transmit(self._envelope(kind, data))
+        self._transmit(self._signed(self._envelope(kind, data)))
 
     def _send_presence(self) -> None:
         # No sequence number: it travels on another port, so its order against chat

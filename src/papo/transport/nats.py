@@ -25,7 +25,8 @@ import secrets
 import time
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Callable, Mapping
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from papo.errors import ConfigError, DecodeError, InputError, NetworkError
 from papo.protocol.codec import decode, encode, split_text
@@ -40,6 +41,9 @@ from papo.transport.base import (
     StatusChanged,
     TransportEvent,
 )
+
+if TYPE_CHECKING:
+    from papo.protocol.nickkeys import Signer
 
 #: The room used when none is given.
 DEFAULT_ROOM = "geral"
@@ -369,6 +373,7 @@ class NatsTransport:
         self.library_errors = 0
         self._clock = clock
         self._limits = limits
+        self._signer: Signer | None = None
         self._max_queue = max_queue
         self._queue: asyncio.Queue[object] = asyncio.Queue()
         self._members: OrderedDict[str, tuple[str, float]] = OrderedDict()
@@ -544,10 +549,22 @@ class NatsTransport:
             await self._send_stored(message)
 
     async def _send_stored(self, message: ChatMessage) -> None:
+        if self._signer is not None:
+            message = self._signer.sign(message)
         await publish_stored(
             self._client, room_subject(self.room), encode(message), dedup_key(message)
         )
         self._sent.append(message)
+
+    def sign_with(self, signer: Signer) -> None:
+        """Sign every message this user publishes (nick ownership, ``--identity``).
+
+        Each part is signed on its own, so the part budget shrinks by the signer's
+        overhead; the stream keeps ``key`` and ``sig`` with the message.
+        """
+        self._signer = signer
+        budget = self._limits.send_datagram_bytes - signer.overhead
+        self._limits = replace(self._limits, send_datagram_bytes=budget)
 
     def take_sent(self) -> list[ChatMessage]:
         """The envelopes published since the last call (at most :data:`MAX_SENT_KEPT`)."""

@@ -20,6 +20,7 @@ import ssl
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from papo.errors import ConfigError, DecodeError, InputError, NetworkError
 from papo.protocol.codec import split_text
@@ -49,6 +50,9 @@ from papo.transport.base import (
     TransportEvent,
 )
 from papo.transport.tls import handshake_error, looks_like_tls
+
+if TYPE_CHECKING:
+    from papo.protocol.nickkeys import Signer
 
 #: Seconds to wait for the TCP connection to the server.
 CONNECT_TIMEOUT_SECONDS = 5.0
@@ -155,10 +159,19 @@ class TcpRoomClient:
         self._ended = False
         self._mark: tuple[str, int] | None = None  # (node, seq) of the last relayed line
         self._history_pending = 0  # replayed lines still expected after the welcome
+        self._signer: Signer | None = None
         #: Events dropped because the UI did not keep up.
         self.dropped_events = 0
         #: Relayed lines dropped because they were already shown (replays after a rejoin).
         self.duplicates = 0
+
+    def sign_with(self, signer: Signer) -> None:
+        """Sign every chat, me and private line this user sends (nick ownership).
+
+        The server relays ``key`` and ``sig`` untouched (join, leave and nick lines are
+        the server's own, so they are not signed); each part is signed on its own.
+        """
+        self._signer = signer
 
     @property
     def nick(self) -> str:
@@ -194,8 +207,9 @@ class TcpRoomClient:
         if kind in RELAYED_TYPES:
             if kind == MessageType.PRIVATE and not message.to:
                 raise InputError("room_private_needs_nick")
+            budget = SEND_LINE_BYTES - (self._signer.overhead if self._signer else 0)
             lines = [
-                encode_room(part)
+                encode_room(part if self._signer is None else self._signer.sign(part))
                 for part in split_text(
                     clean_input(message.data),
                     lambda chunk, part, parts: ChatMessage(
@@ -206,7 +220,7 @@ class TcpRoomClient:
                         part=part,
                         parts=parts,
                     ),
-                    Limits(send_datagram_bytes=SEND_LINE_BYTES),
+                    Limits(send_datagram_bytes=budget),
                 )
             ]
         elif kind == RoomType.NICK:

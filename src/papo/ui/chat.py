@@ -28,6 +28,7 @@ import sys
 import threading
 import time
 import zlib
+from collections.abc import Callable
 from concurrent.futures import CancelledError
 from typing import Protocol, TextIO
 
@@ -45,7 +46,7 @@ from papo.session.chat import (
     ShowHistory,
     UiEvent,
 )
-from papo.session.identity import NickOwnership
+from papo.session.identity import Judgement, NickOwnership, Ownership
 from papo.transport.base import (
     ChatTransport,
     Delivered,
@@ -199,21 +200,44 @@ class PlainView:
 
 
 class JsonView(PlainView):
-    """``--json``: every received envelope (and every other event) as one JSON line."""
+    """``--json``: every received envelope (and every other event) as one JSON line.
+
+    With ``verdict`` (``--identity``: the session's verdict on the message just
+    delivered) each envelope carries ``ownership`` (``owner``, ``pinned``, ``impostor``
+    or ``unsigned``) and the ``fingerprint`` it was signed with (and the ``pinned`` one);
+    a replayed signed message is a ``dropped`` event, not an envelope.
+    """
+
+    def __init__(
+        self,
+        lang: str,
+        out: TextIO,
+        stdin: TextIO,
+        verdict: Callable[[], Judgement | None] | None = None,
+    ) -> None:
+        super().__init__(lang, out, stdin)
+        self._verdict = verdict
 
     def show(self, event: UiEvent) -> None:
         if isinstance(event, Notice):
             text = notice_text(event, self.lang)
             self._dump({"event": "notice", "code": event.code, "text": text})
         elif isinstance(event, ChatLine) and event.past:
-            self._dump({**_envelope(event.message), "past": True})
+            envelope = {**_envelope(event.message), "past": True}
+            self._dump(self._owned(envelope, event.judgement))
 
     def show_transport_event(self, event: TransportEvent | CaughtUp) -> bool:
         match event:
             case CaughtUp():
                 return False  # the session's past lines: header, envelopes, end
             case Delivered(message):
-                self._dump(_envelope(message))
+                judgement = self._verdict() if self._verdict is not None else None
+                if judgement is not None and judgement.ownership == Ownership.REPLAYED:
+                    source = message.source or message.node or "?"
+                    dropped = {"event": "dropped", "source": source, "reason": "nick_replayed"}
+                    self._dump({**dropped, "user": message.user})
+                else:
+                    self._dump(self._owned(_envelope(message), judgement))
             case Dropped(error, source):
                 self._dump({"event": "dropped", "source": source, "reason": error.code})
             case RosterChanged(nicks):
@@ -227,6 +251,19 @@ class JsonView(PlainView):
             case NickChanged(nick):
                 self._dump({"event": "nick", "nick": nick})
         return True
+
+    def _owned(self, envelope: dict[str, object], judgement: Judgement | None) -> object:
+        """``envelope`` with nick ownership's verdict when ``--identity`` is on."""
+        if self._verdict is None:
+            return envelope
+        if judgement is None:
+            return {**envelope, "ownership": str(Ownership.UNSIGNED)}
+        owned: dict[str, object] = {**envelope, "ownership": str(judgement.ownership)}
+        if judgement.presented:
+            owned["fingerprint"] = judgement.presented
+        if judgement.pinned:
+            owned["pinned"] = judgement.pinned
+        return owned
 
     def _dump(self, value: object) -> None:
         # ensure_ascii: the output is plain ASCII, so no byte of it can drive a terminal.
@@ -302,8 +339,9 @@ async def chat_loop(
 
 async def _receive(transport: ChatTransport, session: ChatSession, view: ChatView) -> None:
     async for event in transport.events():
+        # The session first (always: it keeps the roster and judges nick ownership).
+        ui_events = session.handle_event(event)
         shown = view.show_transport_event(event)
-        ui_events = session.handle_event(event)  # always: the session keeps the roster
         if not shown:
             for ui_event in ui_events:
                 view.show(ui_event)
@@ -393,7 +431,8 @@ def _make_view(
             return PlainView(lang, stdout, stdin)
         return TuiView(lang, lambda: session.nick, lambda: session.roster)
     if mode == "json":
-        return JsonView(lang, stdout, stdin)
+        verdict = (lambda: session.judgement) if session.judging else None
+        return JsonView(lang, stdout, stdin, verdict)
     return PlainView(lang, stdout, stdin)
 
 
