@@ -9,6 +9,13 @@ The room's earlier lines, replayed after the welcome, are delivered between
 ``StatusChanged("room_history_start")`` and ``StatusChanged("room_history_end")``. The
 client remembers the ``node``/``seq`` of the last relayed line it saw and sends it when it
 rejoins, so a reconnect replays only what it missed, and never shows a line twice.
+
+Its own lines carry an ``id``; it joins with a secret ``session`` token, so a server that
+supports it acknowledges each line (:mod:`papo.protocol.delivery`). Lines not acknowledged
+when the link dies are sent again, same ids, right after the rejoin (the server, or the
+other clients after a server restart, drop a copy they already have); if the client gives
+up, or the user leaves before the server confirmed them, one
+``StatusChanged("room_undelivered")`` says how many messages were not delivered and which.
 """
 
 from __future__ import annotations
@@ -16,14 +23,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import secrets
 import ssl
 from collections import deque
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, replace
 
 from papo.errors import ConfigError, DecodeError, InputError, NetworkError
 from papo.protocol.codec import split_text
+from papo.protocol.delivery import MAX_UNACKED_LINES, Inflight, PendingLine, SeenIds
 from papo.protocol.framing import MAX_LINE_BYTES, LineFramer
 from papo.protocol.limits import Limits
 from papo.protocol.message import ChatMessage, MessageType
@@ -50,9 +58,6 @@ from papo.transport.base import (
     TransportEvent,
 )
 from papo.transport.tls import handshake_error, looks_like_tls
-
-if TYPE_CHECKING:
-    from papo.protocol.nickkeys import Signer
 
 #: Seconds to wait for the TCP connection to the server.
 CONNECT_TIMEOUT_SECONDS = 5.0
@@ -88,6 +93,13 @@ EVENT_QUEUE_MAX = 10_000
 #: ``data`` then never passes the receivers' ``max_text_chars``.
 SEND_LINE_BYTES = 8_192
 
+#: Random bytes of the session token sent in ``join`` (kept secret: it lets a rejoin
+#: replace this client's dead connection).
+SESSION_TOKEN_BYTES = 16
+
+#: Random bytes of the prefix of this client's line ids (public; unique per run).
+LINE_ID_PREFIX_BYTES = 6
+
 
 def equal_jitter(delay: float) -> float:
     """A random delay between half of ``delay`` and ``delay`` (spreads reconnect storms)."""
@@ -108,6 +120,8 @@ class RoomClientConfig:
     reconnect_attempts: int = RECONNECT_MAX_ATTEMPTS
     jitter: Callable[[float], float] = field(default=equal_jitter)
     max_line_bytes: int = MAX_LINE_BYTES
+    max_unacked: int = MAX_UNACKED_LINES
+    random_hex: Callable[[int], str] = field(default=secrets.token_hex)
 
 
 def backoff_delay(attempt: int, config: RoomClientConfig) -> float:
@@ -159,19 +173,17 @@ class TcpRoomClient:
         self._ended = False
         self._mark: tuple[str, int] | None = None  # (node, seq) of the last relayed line
         self._history_pending = 0  # replayed lines still expected after the welcome
-        self._signer: Signer | None = None
+        self._session = self.config.random_hex(SESSION_TOKEN_BYTES)
+        self._inflight = Inflight(
+            self.config.random_hex(LINE_ID_PREFIX_BYTES), self.config.max_unacked
+        )
+        self._acks = False  # the server acknowledges our lines (its welcome said so)
+        self._acked = asyncio.Event()  # set when an ack frees room in the in-flight window
+        self._seen = SeenIds()
         #: Events dropped because the UI did not keep up.
         self.dropped_events = 0
         #: Relayed lines dropped because they were already shown (replays after a rejoin).
         self.duplicates = 0
-
-    def sign_with(self, signer: Signer) -> None:
-        """Sign every chat, me and private line this user sends (nick ownership).
-
-        The server relays ``key`` and ``sig`` untouched (join, leave and nick lines are
-        the server's own, so they are not signed); each part is signed on its own.
-        """
-        self._signer = signer
 
     @property
     def nick(self) -> str:
@@ -207,22 +219,20 @@ class TcpRoomClient:
         if kind in RELAYED_TYPES:
             if kind == MessageType.PRIVATE and not message.to:
                 raise InputError("room_private_needs_nick")
-            budget = SEND_LINE_BYTES - (self._signer.overhead if self._signer else 0)
-            lines = [
-                encode_room(part if self._signer is None else self._signer.sign(part))
-                for part in split_text(
-                    clean_input(message.data),
-                    lambda chunk, part, parts: ChatMessage(
-                        user=self._nick,
-                        data=chunk,
-                        type=kind,
-                        to=message.to,
-                        part=part,
-                        parts=parts,
-                    ),
-                    Limits(send_datagram_bytes=budget),
-                )
-            ]
+            parts = split_text(
+                clean_input(message.data),
+                lambda chunk, part, parts: ChatMessage(
+                    user=self._nick,
+                    data=chunk,
+                    type=kind,
+                    to=message.to,
+                    part=part,
+                    parts=parts,
+                ),
+                Limits(send_datagram_bytes=SEND_LINE_BYTES),
+            )
+            await self._send_tracked(parts)
+            return
         elif kind == RoomType.NICK:
             validate_nick(message.data)
             lines = [nick_line(self._nick, message.data)]
@@ -232,6 +242,41 @@ class TcpRoomClient:
         else:
             raise InputError("room_cannot_send", type=kind)
         await self._write(b"".join(lines))
+
+    async def _send_tracked(self, parts: list[ChatMessage]) -> None:
+        """Send the lines of one typed message, each with an id, kept until acknowledged."""
+        if not self._connected:
+            raise NetworkError("room_not_connected", where=self._where)
+        if self._acks:
+            await self._wait_for_room(len(parts))
+        number = self._inflight.new_message()
+        lines = []
+        for part in parts:
+            line_id = self._inflight.new_id()
+            line = encode_room(replace(part, id=line_id))
+            if self._acks:
+                self._inflight.add(PendingLine(line_id, line, number, part.data))
+            lines.append(line)
+        try:
+            await self._write(b"".join(lines))
+        except NetworkError:
+            if not self._acks:
+                raise
+            # In flight: sent again after the reconnect, or reported if that fails.
+
+    async def _wait_for_room(self, count: int) -> None:
+        """Wait until ``count`` more lines fit in the in-flight window (or fail)."""
+        try:
+            async with asyncio.timeout(self.config.send_timeout):
+                while not self._inflight.has_room(count):
+                    self._acked.clear()
+                    await self._acked.wait()
+        except TimeoutError:
+            raise NetworkError(
+                "room_unacked_full", count=len(self._inflight), where=self._where
+            ) from None
+        if not self._connected:
+            raise NetworkError("room_not_connected", where=self._where)
 
     async def events(self) -> AsyncIterator[TransportEvent]:
         """Everything that arrives, until :meth:`close` (or reconnecting gives up)."""
@@ -250,12 +295,17 @@ class TcpRoomClient:
             with contextlib.suppress(OSError, NetworkError, RuntimeError, TimeoutError):
                 async with asyncio.timeout(LEAVE_TIMEOUT_SECONDS):
                     await self._write(leave_line(self._nick))
+                    self._leaving = True
+        if self._leaving and self._inflight and self._task is not None:
+            # The server acks what it got before our leave, then closes: read that far.
+            await asyncio.wait({self._task}, timeout=LEAVE_TIMEOUT_SECONDS)
         self._connected = False
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         self._drop_connection()
+        self._report_undelivered()
         self._finish()
 
     # --- the link ------------------------------------------------------------------------
@@ -286,7 +336,7 @@ class TcpRoomClient:
         self._backlog = deque()
         self._first_bytes = b""
         try:
-            writer.write(join_line(self._nick, self._mark))
+            writer.write(join_line(self._nick, self._mark, self._session))
             async with asyncio.timeout(self.config.join_timeout):
                 await writer.drain()
                 welcome = await self._await_welcome()
@@ -307,6 +357,12 @@ class TcpRoomClient:
         self._roster = {nick_key(nick): nick for nick in welcome.nicks}
         self._roster[nick_key(self._nick)] = self._nick
         self._history_pending = welcome.history_count
+        self._acks = welcome.acks
+        if self._inflight:
+            # Lines the last connection may have lost: again, same ids, before anything new.
+            writer.write(b"".join(self._inflight.pending()))
+            if not self._acks:  # this server never acks: it has them now, or never will
+                self._inflight.take_undelivered()
         self._connected = True
 
     async def _await_welcome(self) -> RoomMessage:
@@ -374,9 +430,11 @@ class TcpRoomClient:
                 if self._closing or self._leaving:
                     break
                 if not await self._reconnect():
+                    self._report_undelivered()
                     self._put(StatusChanged("disconnected", {"where": self._where}))
                     break
         finally:
+            self._report_undelivered()
             self._finish()
 
     async def _read_loop(self) -> None:
@@ -457,6 +515,9 @@ class TcpRoomClient:
             if decoded.suggestion:
                 details["suggestion"] = decoded.suggestion
             self._put(StatusChanged(decoded.code or "room_refused", details))
+        elif kind == RoomType.ACK:
+            if message.id is not None and self._inflight.ack(message.id):
+                self._acked.set()
         elif kind == RoomType.PING:
             task = asyncio.ensure_future(self._write(pong_line(self._nick)))
             task.add_done_callback(_ignore_result)
@@ -467,13 +528,27 @@ class TcpRoomClient:
     def _is_new(self, message: ChatMessage) -> bool:
         """False for a relayed line at or below the last one seen; moves the mark on."""
         node, seq = message.node, message.seq
-        if node is None or seq is None:
-            return True  # a server without marks: nothing to compare
-        if self._mark is not None and self._mark[0] == node and seq <= self._mark[1]:
-            self.duplicates += 1
+        if node is not None and seq is not None:
+            if self._mark is not None and self._mark[0] == node and seq <= self._mark[1]:
+                self.duplicates += 1
+                return False
+            self._mark = (node, seq)
+        if message.id is not None and not self._seen.first_time(message.user, message.id):
+            self.duplicates += 1  # sent again by its author after a server restart
             return False
-        self._mark = (node, seq)
         return True
+
+    def _report_undelivered(self) -> None:
+        """Give up on the lines still waiting for an ack: one event says which."""
+        undelivered = self._inflight.take_undelivered()
+        self._acked.set()  # wake a send waiting for room: it finds the link gone
+        if undelivered is not None:
+            self._put(
+                StatusChanged(
+                    "room_undelivered",
+                    {"count": undelivered.count, "texts": undelivered.texts},
+                )
+            )
 
     def _renamed(self, message: ChatMessage) -> None:
         old, new = message.user, message.data
@@ -519,11 +594,13 @@ __all__ = [
     "EVENT_QUEUE_MAX",
     "JOIN_TIMEOUT_SECONDS",
     "LEAVE_TIMEOUT_SECONDS",
+    "LINE_ID_PREFIX_BYTES",
     "RECONNECT_INITIAL_SECONDS",
     "RECONNECT_MAX_ATTEMPTS",
     "RECONNECT_MAX_SECONDS",
     "SEND_LINE_BYTES",
     "SEND_TIMEOUT_SECONDS",
+    "SESSION_TOKEN_BYTES",
     "RoomClientConfig",
     "TcpRoomClient",
     "backoff_delay",

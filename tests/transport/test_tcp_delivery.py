@@ -1,0 +1,303 @@
+"""TcpRoomClient's own lines: acknowledged, sent again after a reconnect, never shown twice,
+and reported when they could not be delivered; old servers and old clients keep working."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
+
+from papo.protocol.framing import LineFramer
+from papo.protocol.message import ChatMessage
+from papo.protocol.room import (
+    RoomMessage,
+    ack_line,
+    decode_room,
+    encode_room,
+    join_line,
+    welcome_line,
+)
+from papo.transport.base import Delivered, StatusChanged
+from papo.transport.tcp_client import SESSION_TOKEN_BYTES, RoomClientConfig, TcpRoomClient
+from papo.transport.tcp_server import RoomServerConfig
+from tests.transport.room_helpers import RawClient, run, serving
+from tests.transport.test_tcp_client import Events, status
+
+FAST = RoomClientConfig(reconnect_initial=0.05, reconnect_max=0.2, jitter=lambda delay: delay)
+
+Handler = Callable[["ServerSide"], Awaitable[None]]
+
+
+class ServerSide:
+    """One connection of a scripted server: read the client's lines, write any bytes."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+        self.framer = LineFramer()
+        self.pending: list[bytes] = []
+
+    async def line(self, timeout: float = 5.0) -> RoomMessage | None:
+        async with asyncio.timeout(timeout):
+            while not self.pending:
+                data = await self.reader.read(65536)
+                if not data:
+                    return None
+                self.pending.extend(item for item in self.framer.feed(data))  # type: ignore[misc]
+        decoded = decode_room(self.pending.pop(0))
+        assert isinstance(decoded, RoomMessage), decoded
+        return decoded
+
+    async def send(self, data: bytes) -> None:
+        self.writer.write(data)
+        await self.writer.drain()
+
+
+@contextlib.asynccontextmanager
+async def scripted(*handlers: Handler, port: int = 0) -> AsyncIterator[asyncio.Server]:
+    """A server whose n-th connection runs ``handlers[n]`` (later ones: closed at once)."""
+    queue = list(handlers)
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            if queue:
+                await queue.pop(0)(ServerSide(reader, writer))
+        finally:
+            writer.transport.abort()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", port)
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def port_of(server: asyncio.Server) -> int:
+    return server.sockets[0].getsockname()[1]
+
+
+async def welcome(side: ServerSide, acks: bool) -> RoomMessage:
+    hello = await side.line()
+    assert hello is not None and hello.type == "join"
+    await side.send(welcome_line(hello.message.user, [hello.message.user], acks=acks))
+    return hello
+
+
+def undelivered(event: object) -> bool:
+    return isinstance(event, StatusChanged) and event.code == "room_undelivered"
+
+
+def test_every_line_is_acked_by_papo_serve_so_a_quit_reports_nothing() -> None:
+    async def body() -> None:
+        async with serving() as server:
+            bia = await RawClient.connect(server.port)
+            await bia.join("bia")
+            ana = TcpRoomClient("127.0.0.1", server.port, "ana")
+            await ana.open()
+            events = Events(ana)
+            for number in range(5):
+                await ana.send(ChatMessage(user="ana", data=f"line {number}"))
+            got = await bia.until(lambda m: m.message.data == "line 4")
+            assert got.message.id is not None  # the id travels to the other clients
+            await ana.send(ChatMessage(user="ana", data="bye", type="leave"))
+            await ana.close()
+            await events.ended()
+            assert not any(undelivered(e) for e in events.seen), events.seen
+
+    run(body())
+
+
+def test_the_client_sends_a_session_and_ids_and_resends_unacked_lines_after_a_rejoin() -> None:
+    seen: list[RoomMessage] = []
+
+    async def swallow_then_die(side: ServerSide) -> None:
+        await welcome(side, acks=True)
+        for _ in range(2):
+            line = await side.line()
+            assert line is not None
+            seen.append(line)
+        await side.send(ack_line(seen[0].message.id or ""))  # only the first one arrived
+
+    async def second_life(side: ServerSide) -> None:
+        hello = await welcome(side, acks=True)
+        seen.append(hello)
+        again = await side.line()
+        assert again is not None
+        seen.append(again)
+        await side.send(ack_line(again.message.id or ""))
+        await side.line()  # until the client leaves
+
+    async def body() -> None:
+        async with scripted(swallow_then_die, second_life) as server:
+            config = replace(FAST, random_hex=lambda size: "f" * 2 * size)
+            ana = TcpRoomClient("127.0.0.1", port_of(server), "ana", config=config)
+            await ana.open()
+            events = Events(ana)
+            await ana.send(ChatMessage(user="ana", data="one"))
+            await ana.send(ChatMessage(user="ana", data="two"))
+            await events.until(status("reconnecting"))
+            await events.until(status("connected"))
+            async with asyncio.timeout(5):
+                while len(seen) < 4:
+                    await asyncio.sleep(0.01)
+            await ana.close()
+            await events.ended()
+            first, second, rejoin, resent = seen
+            assert rejoin.session == "f" * 2 * SESSION_TOKEN_BYTES
+            assert (resent.message.data, resent.message.id) == ("two", second.message.id)
+            assert first.message.id != second.message.id
+            assert not any(undelivered(e) for e in events.seen), events.seen
+
+    run(body())
+
+
+def test_a_duplicate_id_sent_after_a_reconnect_is_not_relayed_twice() -> None:
+    async def body() -> None:
+        async with serving() as server:
+            bia = await RawClient.connect(server.port)
+            await bia.join("bia")
+            ana = await RawClient.connect(server.port)
+            await ana.send(join_line("ana", None, "secret"))
+            await ana.until(lambda m: m.type == "welcome")
+            line = encode_room(ChatMessage(user="ana", data="once", id="p.1"))
+            await ana.send(line)
+            assert (await ana.until(lambda m: m.type == "ack")).message.id == "p.1"
+            ana.close()  # the ack got lost with the link, as far as ana knows
+            again = await RawClient.connect(server.port)
+            await again.send(join_line("ana", None, "secret"))
+            await again.until(lambda m: m.type == "welcome")
+            await again.send(line + encode_room(ChatMessage(user="ana", data="next", id="p.2")))
+            assert (await again.until(lambda m: m.type == "ack")).message.id == "p.1"
+            texts = []
+            while "next" not in texts:
+                message = await bia.until(lambda m: m.type == "chat")
+                texts.append(message.message.data)
+            assert texts == ["once", "next"]
+            assert server.room.session_ids.duplicates == 1
+
+    run(body())
+
+
+def test_a_line_a_restarted_server_relays_again_is_shown_once() -> None:
+    async def body() -> None:
+        line = encode_room(ChatMessage(user="ana", data="once", id="p.1"))
+        async with serving() as first:
+            port = first.port
+            bia = TcpRoomClient("127.0.0.1", port, "bia", config=FAST)
+            await bia.open()
+            events = Events(bia)
+            ana = await RawClient.connect(port)
+            await ana.send(join_line("ana", None, "secret") + line)
+            await events.until(lambda e: isinstance(e, Delivered) and e.message.data == "once")
+        async with serving(RoomServerConfig(host="127.0.0.1", port=port)) as second:
+            await events.until(status("connected"))
+            ana = await RawClient.connect(second.port)  # the author, who missed the ack
+            await ana.send(join_line("ana", None, "secret") + line)
+            await ana.send(encode_room(ChatMessage(user="ana", data="after", id="p.2")))
+            await events.until(lambda e: isinstance(e, Delivered) and e.message.data == "after")
+            shown = [e.message.data for e in events.seen if isinstance(e, Delivered)]
+            assert shown.count("once") == 1, shown
+            assert bia.duplicates == 1
+            await bia.close()
+
+    run(body())
+
+
+def test_lines_never_acked_are_reported_once_when_reconnecting_gives_up() -> None:
+    async def swallow(side: ServerSide) -> None:
+        await welcome(side, acks=True)
+        await side.line()
+        await side.line()
+
+    async def body() -> None:
+        config = RoomClientConfig(
+            reconnect_initial=0.01, reconnect_max=0.02, reconnect_attempts=2, jitter=lambda d: d
+        )
+        async with scripted(swallow) as server:
+            ana = TcpRoomClient("127.0.0.1", port_of(server), "ana", config=config)
+            await ana.open()
+            events = Events(ana)
+            await ana.send(ChatMessage(user="ana", data="first words"))
+            await ana.send(ChatMessage(user="ana", data="x" * 12_000))  # two parts
+            await events.ended()
+        reports = [e for e in events.seen if undelivered(e)]
+        assert len(reports) == 1, events.seen
+        assert reports[0].details["count"] == 2
+        assert str(reports[0].details["texts"]).startswith('"first words" / "xxx')
+        codes = [e.code for e in events.seen if isinstance(e, StatusChanged)]
+        assert codes.index("room_undelivered") < codes.index("disconnected")
+
+    run(body())
+
+
+def test_quitting_before_the_server_confirmed_a_line_reports_it() -> None:
+    async def never_ack(side: ServerSide) -> None:
+        await welcome(side, acks=True)
+        while await side.line() is not None:
+            pass
+
+    async def body() -> None:
+        async with scripted(never_ack) as server:
+            ana = TcpRoomClient("127.0.0.1", port_of(server), "ana", config=FAST)
+            await ana.open()
+            events = Events(ana)
+            await ana.send(ChatMessage(user="ana", data="lost words"))
+            await ana.close()
+            await events.ended()
+        reports = [e for e in events.seen if undelivered(e)]
+        assert [(r.details["count"], r.details["texts"]) for r in reports] == [(1, '"lost words"')]
+
+    run(body())
+
+
+def test_an_old_server_without_acks_still_works_and_nothing_is_reported() -> None:
+    lines: list[RoomMessage] = []
+
+    async def old_server(side: ServerSide) -> None:
+        await welcome(side, acks=False)
+        while (line := await side.line()) is not None:
+            lines.append(line)
+            await side.send(encode_room(ChatMessage(user="bia", data="oi", node="e", seq=1)))
+
+    async def body() -> None:
+        async with scripted(old_server) as server:
+            ana = TcpRoomClient("127.0.0.1", port_of(server), "ana", config=FAST)
+            await ana.open()
+            events = Events(ana)
+            await ana.send(ChatMessage(user="ana", data="hello"))
+            await events.until(lambda e: isinstance(e, Delivered) and e.message.data == "oi")
+            await ana.close()
+            await events.ended()
+        assert lines[0].message.data == "hello"
+        assert not any(undelivered(e) for e in events.seen), events.seen
+
+    run(body())
+
+
+def test_an_old_client_without_a_session_gets_no_acks_and_sees_everything() -> None:
+    async def body() -> None:
+        async with serving() as server:
+            old = await RawClient.connect(server.port)
+            await old.join("old")
+            ana = TcpRoomClient("127.0.0.1", server.port, "ana")
+            await ana.open()
+            events = Events(ana)
+            await old.until(lambda m: m.type == "join")
+            await ana.send(ChatMessage(user="ana", data="from ana"))
+            got = await old.until(lambda m: m.type == "chat")
+            assert got.message.data == "from ana"
+            await old.send(b'{"user": "old", "data": "handout style", "id": "1"}\n')
+            await old.send(b'{"user": "old", "data": "end"}\n')
+            await events.until(lambda e: isinstance(e, Delivered) and e.message.data == "end")
+            shown = [e.message.data for e in events.seen if isinstance(e, Delivered)]
+            assert "handout style" in shown
+            await old.send(b'{"user": "old", "data": "", "type": "who"}\n')
+            kinds = []
+            while not kinds or kinds[-1] != "roster":
+                message = await old.line()
+                assert message is not None
+                kinds.append(message.type)
+            assert "ack" not in kinds, kinds
+            await ana.close()
+
+    run(body())
