@@ -28,6 +28,7 @@ import ssl
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from papo.errors import ConfigError, DecodeError, InputError, NetworkError
 from papo.protocol.codec import split_text
@@ -58,6 +59,9 @@ from papo.transport.base import (
     TransportEvent,
 )
 from papo.transport.tls import handshake_error, looks_like_tls
+
+if TYPE_CHECKING:
+    from papo.protocol.nickkeys import Signer
 
 #: Seconds to wait for the TCP connection to the server.
 CONNECT_TIMEOUT_SECONDS = 5.0
@@ -180,10 +184,19 @@ class TcpRoomClient:
         self._acks = False  # the server acknowledges our lines (its welcome said so)
         self._acked = asyncio.Event()  # set when an ack frees room in the in-flight window
         self._seen = SeenIds()
+        self._signer: Signer | None = None
         #: Events dropped because the UI did not keep up.
         self.dropped_events = 0
         #: Relayed lines dropped because they were already shown (replays after a rejoin).
         self.duplicates = 0
+
+    def sign_with(self, signer: Signer) -> None:
+        """Sign every chat, me and private line this user sends (nick ownership).
+
+        The server relays ``key`` and ``sig`` untouched (join, leave and nick lines are
+        the server's own, so they are not signed); each part is signed on its own.
+        """
+        self._signer = signer
 
     @property
     def nick(self) -> str:
@@ -219,6 +232,7 @@ class TcpRoomClient:
         if kind in RELAYED_TYPES:
             if kind == MessageType.PRIVATE and not message.to:
                 raise InputError("room_private_needs_nick")
+            budget = SEND_LINE_BYTES - (self._signer.overhead if self._signer else 0)
             parts = split_text(
                 clean_input(message.data),
                 lambda chunk, part, parts: ChatMessage(
@@ -229,7 +243,7 @@ class TcpRoomClient:
                     part=part,
                     parts=parts,
                 ),
-                Limits(send_datagram_bytes=SEND_LINE_BYTES),
+                Limits(send_datagram_bytes=budget),
             )
             await self._send_tracked(parts)
             return
@@ -253,7 +267,8 @@ class TcpRoomClient:
         lines = []
         for part in parts:
             line_id = self._inflight.new_id()
-            line = encode_room(replace(part, id=line_id))
+            stamped = replace(part, id=line_id)  # before signing: the id is signed too
+            line = encode_room(stamped if self._signer is None else self._signer.sign(stamped))
             if self._acks:
                 self._inflight.add(PendingLine(line_id, line, number, part.data))
             lines.append(line)
