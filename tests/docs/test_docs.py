@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import contextlib
 import doctest
+import hashlib
 import io
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -214,6 +216,64 @@ def test_every_page_has_its_translation() -> None:
     for page in (DOCS / "en").rglob("*.md"):
         assert (DOCS / "pt" / page.relative_to(DOCS / "en")).exists(), page
     assert {page.name for page in DOCS.glob("*.md")} == ENGLISH_ONLY
+
+
+#: The vendored Mermaid: its release and the SHA-256 of ``dist/mermaid.min.js`` from the
+#: npm package of that release. To update: copy the new file, its LICENSE, and both values.
+MERMAID_VERSION = "11.17.2"
+MERMAID_SHA256 = "581ed7d74bd9048d0e3a91363927d72ef22942d7722546b27f7cc29e35390eb8"
+MERMAID_JS = DOCS / "assets" / "vendor" / "mermaid" / "mermaid.min.js"
+
+
+def test_vendored_mermaid_is_the_pinned_release_with_its_licence() -> None:
+    data = MERMAID_JS.read_bytes()
+    assert hashlib.sha256(data).hexdigest() == MERMAID_SHA256
+    assert f'"{MERMAID_VERSION}"'.encode() in data
+    assert "MIT" in (MERMAID_JS.parent / "LICENSE").read_text("utf-8")
+
+
+#: What a page would fetch from outside the site: a script, stylesheet, font or image.
+EXTERNAL_RE = re.compile(r"<(?:script|link|img|iframe)\b[^>]*(?:src|href)=\"(?:https?:)?//", re.I)
+
+
+def test_pages_load_nothing_from_outside_the_site(site: Path) -> None:
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 40
+    for page in pages:
+        html = page.read_text("utf-8")
+        assert not EXTERNAL_RE.search(html), page.relative_to(site)
+        assert "fonts.googleapis" not in html, page.relative_to(site)
+        if 'class="mermaid"' in html:
+            assert "assets/vendor/mermaid/mermaid.min.js" in html, page.relative_to(site)
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.netns
+@pytest.mark.skipif(CHROMIUM is None, reason="no chromium to render the pages with")
+@pytest.mark.parametrize(("lang", "page"), [("en", "protocol"), ("pt", "tutorial/1-tcp")])
+def test_diagrams_render_in_a_browser_with_no_network(site: Path, lang: str, page: str) -> None:
+    """Material swaps each ``<pre class="mermaid">`` for a drawn ``<div class="mermaid">``
+    once Mermaid runs; with no network that can only be the vendored copy."""
+    html = site / SITE_PREFIX[lang] / page / "index.html"
+    diagrams = html.read_text("utf-8").count('<pre class="mermaid">')
+    assert diagrams >= 1
+    result = subprocess.run(
+        [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+            html.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.count('<div class="mermaid">') == diagrams, result.stderr[-2000:]
 
 
 def test_mermaid_diagrams_are_sequence_diagrams_with_declared_participants() -> None:
