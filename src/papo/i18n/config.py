@@ -1,4 +1,4 @@
-"""Texts of the configuration file (``~/.config/papo/config.toml``)."""
+"""Texts of the configuration file (``~/.config/papo/config.toml``) and the library API."""
 
 # code -> (pt-BR, en)
 CATALOG: dict[str, tuple[str, str]] = {
@@ -28,4 +28,16 @@ CATALOG: dict[str, tuple[str, str]] = {
         "{path}: {key} cannot go in the configuration file (it is a secret): "
         "use PAPO_SENHA or type the passphrase",
     ),
+    # papo as a library (papo.session.client)
+    "client_bad_address": (
+        "endereço de sala inválido {address!r}: use multicast://, papo://HOST:PORTA, "
+        "papos://HOST:PORTA, p2p:// ou nats://HOST:PORTA/SALA",
+        "invalid room address {address!r}: use multicast://, papo://HOST:PORT, "
+        "papos://HOST:PORT, p2p:// or nats://HOST:PORT/ROOM",
+    ),
+    "client_unknown_option": (
+        "opção desconhecida {option!r} no endereço da sala",
+        "unknown option {option!r} in the room address",
+    ),
+    "client_empty_text": ("texto vazio: nada a enviar", "empty text: nothing to send"),
 }
