@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from papo.errors import DecodeError
-from papo.protocol.codec import decode, encode, split_text
+from papo.protocol.codec import LineEncoder, decode, encode, split_text
 from papo.protocol.limits import DEFAULT_LIMITS, Limits
-from papo.protocol.message import PROTOCOL_VERSION, ChatMessage
+from papo.protocol.message import ChatMessage
 from papo.protocol.ratelimit import SourceRateLimiter
 from papo.protocol.sealed import Sealer
 
@@ -105,6 +105,7 @@ class SenderSession:
         if seal is not None:  # sealed parts must still fit send_datagram_bytes
             limits = replace(limits, send_datagram_bytes=limits.send_datagram_bytes - seal.overhead)
         self._limits = limits
+        self._lines = LineEncoder(self.nick, self.node)
         self._next_seq = 1
 
     def compose(self, text: str) -> list[bytes]:
@@ -113,22 +114,22 @@ class SenderSession:
         Raises :class:`~papo.errors.InputError` if the text is too long to send.
         """
         text = clean_input(text)
-        now = self._clock()
         first_seq = self._next_seq
+        ts = round(self._clock(), 3)
+        limits = self._limits
+        # The common case, a line that fits one datagram, is encoded once and directly;
+        # what split_text would do with it is exactly this (tests check byte equality).
+        # A text longer than the budget in characters cannot fit (each takes a byte).
+        if len(text) <= min(limits.send_datagram_bytes, limits.max_input_chars):
+            datagram = self._lines.encode(text, first_seq, ts)
+            if len(datagram) <= limits.send_datagram_bytes:
+                self._next_seq += 1
+                return [self._seal.seal(datagram) if self._seal is not None else datagram]
 
         def build(chunk: str, part: int | None, parts: int | None) -> ChatMessage:
-            return ChatMessage(
-                user=self.nick,
-                data=chunk,
-                v=PROTOCOL_VERSION,
-                node=self.node,
-                seq=first_seq + (part or 1) - 1,
-                ts=round(now, 3),
-                part=part,
-                parts=parts,
-            )
+            return self._lines.message(chunk, first_seq + (part or 1) - 1, ts, part, parts)
 
-        messages = split_text(text, build, self._limits)
+        messages = split_text(text, build, limits)
         self._next_seq += len(messages)
         if self._seal is not None:
             return [self._seal.seal(encode(message)) for message in messages]
