@@ -104,7 +104,7 @@ def decode(
     if _nesting_exceeds(stripped, limits.max_json_depth):
         return DecodeError("decode_too_deep", max=limits.max_json_depth)
     try:
-        value = json.loads(stripped, parse_constant=_reject_constant)
+        value = _DECODER.decode(stripped)
     except ValueError as exc:  # JSONDecodeError, huge integers, NaN/Infinity
         reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
         return DecodeError("decode_invalid_json", reason=reason[:80])
@@ -115,6 +115,10 @@ def decode(
 
 def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not JSON")
+
+
+#: One decoder for every datagram: ``json.loads`` with options builds a new one per call.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 def _json_kind(value: object) -> str:
@@ -182,11 +186,12 @@ def _message_from_object(
             return error
         fields[key] = obj[key]
     for key, check in _OPTIONAL_CHECKS.items():
-        if key in obj and obj[key] is not None:
-            error = check(obj[key], key, limits)
+        value = obj.get(key)
+        if value is not None:
+            error = check(value, key, limits)
             if error is not None:
                 return error
-            fields[key] = obj[key]
+            fields[key] = value
     part, parts = fields.get("part"), fields.get("parts")
     if (part is None) != (parts is None) or (
         isinstance(part, int) and isinstance(parts, int) and part > parts
