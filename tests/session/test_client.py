@@ -227,3 +227,36 @@ def test_two_library_clients_talk_in_the_multicast_room() -> None:
             await next_matching(ana, said("bia", "oi pelo grupo"), seen)
 
     asyncio.run(body())
+
+
+def test_library_clients_with_identities_sign_and_judge_through_a_room_server() -> None:
+    pytest.importorskip("cryptography")
+    from papo.protocol.nickkeys import NickIdentity, NickPins
+    from papo.session.identity import NickOwnership
+
+    def ownership(seed: int) -> NickOwnership:
+        return NickOwnership(NickIdentity(bytes([seed]) * 32), NickPins())
+
+    async def body() -> None:
+        server = RoomServer(RoomServerConfig(host="127.0.0.1", port=0))
+        await server.start()
+        try:
+            address = f"papo://127.0.0.1:{server.port}"
+            seen: list[ClientEvent] = []
+            async with (
+                connect(address, "ana", ownership=ownership(1)) as ana,
+                connect(address, "bia", ownership=ownership(2)) as bia,
+            ):
+                await next_matching(bia, lambda e: "ana" in bia.roster, seen)
+                await ana.say("primeira")
+                first = await next_matching(bia, said("ana", "primeira"), seen)
+                await ana.say("segunda")
+                second = await next_matching(bia, said("ana", "segunda"), seen)
+            assert isinstance(first, ChatLine) and isinstance(second, ChatLine)
+            assert first.impostor is None and second.impostor is None
+            pinned = [e for e in seen if isinstance(e, Notice) and e.code == "nick_key_pinned"]
+            assert [notice.details["nick"] for notice in pinned] == ["ana"]
+        finally:
+            await server.close()
+
+    asyncio.run(body())

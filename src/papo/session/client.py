@@ -333,9 +333,18 @@ class ChatClient:
 
 
 def connect(address: str, nick: str, *, ownership: NickOwnership | None = None) -> ChatClient:
-    """A :class:`ChatClient` for the room at ``address`` (use it with ``async with``)."""
+    """A :class:`ChatClient` for the room at ``address`` (use it with ``async with``).
+
+    With ``ownership`` (this user's identity and pins, :mod:`papo.session.identity`) what
+    the client sends is signed and what it receives is judged, as with ``--identity``.
+    """
     nick = validate_nick(nick)
-    return ChatClient(build_transport(parse_room_address(address), nick), nick, ownership=ownership)
+    transport = build_transport(parse_room_address(address), nick)
+    if ownership is not None:
+        from papo.session.identity import MessageSigner
+
+        transport.sign_with(MessageSigner(ownership.identity))  # type: ignore[attr-defined]
+    return ChatClient(transport, nick, ownership=ownership)
 
 
 __all__ = [
