@@ -1,10 +1,26 @@
-"""The room server over TCP (asyncio): sockets, queues and timers around :class:`Room`.
+"""The room server over TCP (asyncio): sockets, buffers and timers around :class:`Room`.
 
-Each connection gets a reader (bytes -> :class:`~papo.protocol.framing.LineFramer` ->
-:class:`~papo.protocol.room_state.Room`) and a writer task draining its own bounded send
-queue. A client whose queue passes :data:`SEND_QUEUE_MAX_BYTES` (it does not read fast
-enough) is cut with ``room_slow_consumer``; nobody else waits for it (the ngIRCd/NATS
-"slow consumer" rule). Silent clients are pinged after :data:`IDLE_PING_SECONDS` and cut
+Each connection gets a reader task (bytes -> :class:`~papo.protocol.framing.LineFramer`
+-> :class:`~papo.protocol.room_state.Room`). There is no writer task and no queue per
+client: the lines the room sends are gathered in one outbox and written straight to each
+recipient's transport at the end of the event loop's pass (or as soon as
+:data:`OUTBOX_FLUSH_BYTES` are waiting), one ``write`` per recipient for everything that
+pass produced, the encoded line shared by all of them.
+
+What a client has not taken yet waits in its transport's buffer, and that is what the
+slow-consumer rule measures (Redis's ``client-output-buffer-limit``, a hard limit plus a
+soft limit with seconds; NATS's pending-bytes limit plus write deadline):
+
+- over :data:`SEND_BUFFER_HIGH_BYTES` a client is *behind*: the server stops reading
+  every connection (backpressure on the publishers) until it is down to
+  :data:`SEND_BUFFER_LOW_BYTES` again, for at most :data:`BACKPRESSURE_MAX_SECONDS`;
+  a client that reads as fast as it can catches up long before that, and is never cut
+  for a burst;
+- a client still behind after :data:`SLOW_CONSUMER_SECONDS`, or with more than
+  :data:`SEND_QUEUE_MAX_BYTES` waiting at any moment, is cut with ``room_slow_consumer``;
+  once its hold on the publishers has expired nobody else waits for it.
+
+Silent clients are pinged after :data:`IDLE_PING_SECONDS` and cut
 :data:`DEAD_PEER_SECONDS` later; a connection that does not join within
 :data:`HELLO_TIMEOUT_SECONDS` is closed. :meth:`RoomServer.close` tells everyone and
 closes within :data:`SHUTDOWN_GRACE_SECONDS`.
@@ -26,7 +42,6 @@ import secrets
 import socket
 import ssl
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -44,12 +59,31 @@ from papo.protocol.room_state import (
     Send,
 )
 
-#: Bytes that may wait in one client's send queue; past this the client is a slow
-#: consumer and is disconnected (the socket's own buffers come on top of this).
-SEND_QUEUE_MAX_BYTES = 512 * 1024
+#: Bytes waiting for one client (beyond what its socket took) over which it is *behind*:
+#: the server stops reading from every connection until it has caught up (backpressure
+#: on the publishers, at most :data:`BACKPRESSURE_MAX_SECONDS`) and its slow-consumer
+#: clock (:data:`SLOW_CONSUMER_SECONDS`) runs.
+SEND_BUFFER_HIGH_BYTES = 256 * 1024
 
-#: Seconds one write to a client may stay blocked before it counts as a slow consumer.
+#: A client that was behind has caught up once the bytes waiting for it fall to this.
+SEND_BUFFER_LOW_BYTES = 64 * 1024
+
+#: Hard limit: bytes that may wait for one client at all; past this it is a slow consumer
+#: and is cut at once (the socket's own buffers come on top of this).
+SEND_QUEUE_MAX_BYTES = 1024 * 1024
+
+#: Seconds one client that is behind may hold back the publishers; after that the room
+#: moves on without it (its bytes pile up towards :data:`SEND_QUEUE_MAX_BYTES`).
+BACKPRESSURE_MAX_SECONDS = 1.0
+
+#: Seconds a client may stay behind (over :data:`SEND_BUFFER_HIGH_BYTES` without getting
+#: down to :data:`SEND_BUFFER_LOW_BYTES`) before it is cut as a slow consumer.
 SLOW_CONSUMER_SECONDS = 10.0
+
+#: Bytes of lines (each counted once, however many recipients) gathered in the outbox
+#: before they are written out at once instead of at the end of the loop's pass; bounds
+#: what one client can receive between two backpressure checks.
+OUTBOX_FLUSH_BYTES = 64 * 1024
 
 #: Seconds a new connection has to send its ``join`` line.
 HELLO_TIMEOUT_SECONDS = 10.0
@@ -83,7 +117,10 @@ class RoomServerConfig:
     host: str = "127.0.0.1"
     port: int = DEFAULT_ROOM_PORT
     max_line_bytes: int = MAX_LINE_BYTES
+    send_buffer_high_bytes: int = SEND_BUFFER_HIGH_BYTES
+    send_buffer_low_bytes: int = SEND_BUFFER_LOW_BYTES
     send_queue_max_bytes: int = SEND_QUEUE_MAX_BYTES
+    backpressure_max_seconds: float = BACKPRESSURE_MAX_SECONDS
     slow_consumer_seconds: float = SLOW_CONSUMER_SECONDS
     hello_timeout: float = HELLO_TIMEOUT_SECONDS
     idle_ping_after: float = IDLE_PING_SECONDS
@@ -103,28 +140,18 @@ def format_peer(address: object) -> str:
 
 
 class _Client:
-    """One connection: its bounded send queue and the task that writes it out."""
+    """One connection: its stream writer (whose transport buffers what it has not taken)."""
 
-    def __init__(self, conn: int, writer: asyncio.StreamWriter, max_bytes: int) -> None:
+    __slots__ = ("closing", "conn", "overflowed", "transport", "watcher", "writer")
+
+    def __init__(self, conn: int, writer: asyncio.StreamWriter) -> None:
         self.conn = conn
         self.writer = writer
-        self.max_bytes = max_bytes
-        self.queue: deque[bytes] = deque()
-        self.queued_bytes = 0
-        self.wakeup = asyncio.Event()
-        self.closing = False
-        self.overflowed = False
-
-    def enqueue(self, line: bytes) -> bool:
-        """Queue ``line``; False when that would pass the limit (nothing is queued)."""
-        if self.closing:
-            return True
-        if self.queued_bytes + len(line) > self.max_bytes:
-            return False
-        self.queue.append(line)
-        self.queued_bytes += len(line)
-        self.wakeup.set()
-        return True
+        self.transport = writer.transport
+        self.closing = False  # no more lines for it: closed, or being cut
+        self.overflowed = False  # cut as a slow consumer
+        #: The task waiting for it to catch up while it is behind (None otherwise).
+        self.watcher: asyncio.Task[None] | None = None
 
 
 class RoomServer:
@@ -151,6 +178,19 @@ class RoomServer:
         self._addresses: list[tuple[str, int]] = []
         self._clients: dict[int, _Client] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        # Lines on their way out, in order: (recipients, the lines they all get).
+        self._outbox: list[tuple[tuple[int, ...], list[bytes]]] = []
+        self._outbox_bytes = 0
+        self._flush_scheduled = False
+        self._flushing = False
+        # Clients behind that still hold back the publishers, and the way to wait for none.
+        self._holding: set[int] = set()
+        self._publishers_go = asyncio.Event()
+        self._publishers_go.set()
+        self._high = max(
+            1, min(self.config.send_buffer_high_bytes, self.config.send_queue_max_bytes)
+        )
+        self._low = max(0, min(self.config.send_buffer_low_bytes, self._high - 1))
         self._ids = itertools.count(1)
         self._closing = False
         self._closed = asyncio.Event()
@@ -219,6 +259,7 @@ class RoomServer:
             return
         self._server.close()
         self._apply(self.room.shutdown())
+        self._flush()
         if self._tasks:
             _done, pending = await asyncio.wait(
                 list(self._tasks), timeout=self.config.shutdown_grace
@@ -241,7 +282,7 @@ class RoomServer:
         self._tasks.add(task)  # type: ignore[arg-type]
         conn = next(self._ids)
         peer = format_peer(writer.get_extra_info("peername"))
-        client = _Client(conn, writer, self.config.send_queue_max_bytes)
+        client = _Client(conn, writer)
         if self._closing or len(self._clients) >= self.config.max_connections:
             if not self._closing:
                 writer.write(error_line("room_full"))
@@ -257,7 +298,7 @@ class RoomServer:
         if sock is not None:
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        writer_task = asyncio.create_task(self._write_loop(client))
+        writer.transport.set_write_buffer_limits(high=self._high, low=self._low)
         self._apply(self.room.connect(conn, peer, self._clock()))
         reason = "room_connection_lost"
         try:
@@ -269,14 +310,23 @@ class RoomServer:
             self._log(Log("room_log_internal_error", {"peer": peer, "error": repr(exc)[:200]}))
         finally:
             self._apply(self.room.disconnected(conn, reason))
-            client.closing = True
-            client.wakeup.set()
-            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
-                await asyncio.wait_for(writer_task, self.config.shutdown_grace)
-            if not writer.transport.is_closing():
-                writer.transport.abort()
-            self._clients.pop(conn, None)
-            self._tasks.discard(task)  # type: ignore[arg-type]
+            try:
+                await self._finish(client)
+            finally:
+                self._clients.pop(conn, None)
+                self._tasks.discard(task)  # type: ignore[arg-type]
+
+    async def _finish(self, client: _Client) -> None:
+        """Write out what is left for ``client``, close it; abort it if that takes too long."""
+        self._flush()
+        self._close_client(client)
+        transport = client.transport
+        with contextlib.suppress(TimeoutError, ConnectionError, OSError):
+            await asyncio.wait_for(client.writer.wait_closed(), self.config.shutdown_grace)
+        if client.watcher is not None:
+            client.watcher.cancel()
+        self._release(client)
+        transport.abort()  # nothing if it is closed already
 
     async def _read_loop(self, conn: int, client: _Client, reader: asyncio.StreamReader) -> str:
         """Feed the room until the connection ends; return why it ended (an i18n code)."""
@@ -300,7 +350,7 @@ class RoomServer:
                     self._apply(self._expel(conn, "room_idle_timeout", config.dead_peer_after))
                     return "room_idle_timeout"
                 pinged = True
-                self._queue(client, ping_line())
+                self._apply([Send(conn, ping_line())])
                 continue
             if (
                 self.config.tls is None
@@ -314,9 +364,11 @@ class RoomServer:
                 return "room_connection_lost"
             pinged = False
             for item in framer.feed(data):
-                self._apply(self.room.receive(conn, item, self._clock()))
+                if self._holding:  # someone is behind: let it catch up first
+                    await self._publishers_go.wait()
                 if client.closing:
                     break
+                self._apply(self.room.receive(conn, item, self._clock()))
         return "room_quit"
 
     def _expel(self, conn: int, reason: str, seconds: float) -> list[Action]:
@@ -329,85 +381,166 @@ class RoomServer:
             for a in actions
         ]
 
-    async def _write_loop(self, client: _Client) -> None:
-        """Write ``client``'s queue out; a write blocked too long makes it a slow consumer."""
-        writer = client.writer
-        try:
-            while True:
-                await client.wakeup.wait()
-                client.wakeup.clear()
-                if client.queue:
-                    batch = b"".join(client.queue)
-                    client.queue.clear()
-                    client.queued_bytes = 0
-                    writer.write(batch)
-                    try:
-                        async with asyncio.timeout(self.config.slow_consumer_seconds):
-                            await writer.drain()
-                    except TimeoutError:
-                        self._cut_slow_consumer(client, len(batch))
-                        return
-                if client.closing and not client.queue:
-                    break
-            if writer.can_write_eof():
-                with contextlib.suppress(OSError):
-                    writer.write_eof()
-            writer.close()
-            with contextlib.suppress(asyncio.TimeoutError, OSError):
-                await asyncio.wait_for(writer.wait_closed(), self.config.shutdown_grace)
-        except (ConnectionError, OSError):
-            writer.transport.abort()
-
-    # --- actions -------------------------------------------------------------------------
+    # --- actions and the write path -------------------------------------------------------
 
     def _apply(self, actions: list[Action]) -> None:
         for action in actions:
             if isinstance(action, Broadcast):
-                for conn in action.conns:
-                    client = self._clients.get(conn)
-                    if client is not None:
-                        self._queue(client, action.line)
+                if action.conns:
+                    self._post(action.conns, action.line)
             elif isinstance(action, Send):
-                client = self._clients.get(action.conn)
-                if client is not None:
-                    self._queue(client, action.line)
+                self._post((action.conn,), action.line)
             elif isinstance(action, Close):
                 client = self._clients.get(action.conn)
                 if client is not None:
-                    client.closing = True
-                    client.wakeup.set()
+                    self._flush()  # the lines before the Close go out first
+                    self._close_client(client)
             else:
                 self._log(action)
 
-    def _queue(self, client: _Client, line: bytes) -> None:
-        if not client.enqueue(line):
-            self._cut_slow_consumer(client, client.queued_bytes + len(line))
+    def _post(self, conns: tuple[int, ...], line: bytes) -> None:
+        """Put ``line`` in the outbox for ``conns``; it goes out with this pass's others."""
+        outbox = self._outbox
+        if outbox and outbox[-1][0] == conns:  # the common case: the same recipients again
+            outbox[-1][1].append(line)
+        else:
+            outbox.append((conns, [line]))
+        self._outbox_bytes += len(line)
+        if self._flushing:
+            return  # the running flush schedules the next one
+        if self._outbox_bytes >= OUTBOX_FLUSH_BYTES:
+            self._flush()
+        elif not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
 
-    def _cut_slow_consumer(self, client: _Client, queued: int) -> None:
-        """Drop ``client``'s queue, tell it why if its socket still takes it, cut it."""
+    def _flush(self) -> None:
+        """Write the outbox: everything one recipient gets in one ``write``, in order."""
+        self._flush_scheduled = False
+        outbox = self._outbox
+        if not outbox or self._flushing:
+            return
+        self._outbox = []
+        self._outbox_bytes = 0
+        self._flushing = True
+        try:
+            if len(outbox) == 1:  # one set of recipients: the same bytes for all of them
+                conns, lines = outbox[0]
+                data = lines[0] if len(lines) == 1 else b"".join(lines)
+                for conn in conns:
+                    self._write(conn, data)
+                return
+            per_conn: dict[int, list[bytes]] = {}
+            for conns, lines in outbox:
+                data = lines[0] if len(lines) == 1 else b"".join(lines)
+                for conn in conns:
+                    pieces = per_conn.get(conn)
+                    if pieces is None:
+                        per_conn[conn] = [data]
+                    else:
+                        pieces.append(data)
+            for conn, pieces in per_conn.items():
+                self._write(conn, pieces[0] if len(pieces) == 1 else b"".join(pieces))
+        finally:
+            self._flushing = False
+            if self._outbox and not self._flush_scheduled:  # posted while flushing
+                self._flush_scheduled = True
+                asyncio.get_running_loop().call_soon(self._flush)
+
+    def _write(self, conn: int, data: bytes) -> None:
+        client = self._clients.get(conn)
+        if client is None or client.closing:
+            return
+        transport = client.transport
+        try:
+            transport.write(data)
+        except (RuntimeError, OSError):  # closing under us: its reader ends it
+            return
+        waiting = transport.get_write_buffer_size()
+        if waiting > self._high:
+            self._behind(client, waiting)
+
+    def _behind(self, client: _Client, waiting: int) -> None:
+        """``client`` has more than the high mark waiting: hold the publishers, or cut it."""
+        if waiting > self.config.send_queue_max_bytes:
+            self._cut_slow_consumer(client, waiting)
+        elif client.watcher is None:
+            self._holding.add(client.conn)
+            self._publishers_go.clear()
+            client.watcher = asyncio.create_task(self._watch_behind(client))
+
+    async def _watch_behind(self, client: _Client) -> None:
+        """Wait for ``client`` to catch up; release the publishers, then cut it if it never does."""
+        config = self.config
+        try:
+            try:
+                async with asyncio.timeout(config.backpressure_max_seconds):
+                    await client.writer.drain()
+                return
+            except TimeoutError:
+                self._release(client)  # the room moves on; it has to catch up on its own
+            rest = max(0.0, config.slow_consumer_seconds - config.backpressure_max_seconds)
+            try:
+                async with asyncio.timeout(rest):
+                    await client.writer.drain()
+            except TimeoutError:
+                self._cut_slow_consumer(client, client.transport.get_write_buffer_size())
+        except (ConnectionError, OSError):
+            pass  # gone: its reader tells the room
+        finally:
+            client.watcher = None
+            self._release(client)
+
+    def _release(self, client: _Client) -> None:
+        """``client`` no longer holds back the publishers."""
+        self._holding.discard(client.conn)
+        if not self._holding:
+            self._publishers_go.set()
+
+    def _close_client(self, client: _Client) -> None:
+        """Close ``client`` once what waits for it is written (never wait longer than a cut)."""
+        if client.closing:
+            return
+        client.closing = True
+        transport = client.transport
+        if transport.is_closing():
+            return
+        with contextlib.suppress(OSError, RuntimeError):
+            if transport.can_write_eof():
+                transport.write_eof()
+        transport.close()
+        # A peer that stopped reading never lets the rest out: do not hold it forever.
+        asyncio.get_running_loop().call_later(self.config.slow_consumer_seconds, transport.abort)
+
+    def _cut_slow_consumer(self, client: _Client, waiting: int) -> None:
+        """Tell ``client`` why if its socket still takes it, cut it, tell the room."""
         if client.overflowed:
             return
         client.overflowed = True
         client.closing = True
-        client.queue.clear()
-        client.queued_bytes = 0
+        self._release(client)
         reason = "room_slow_consumer"
-        transport = client.writer.transport
+        transport = client.transport
         with contextlib.suppress(OSError, RuntimeError):
-            transport.write(error_line(reason, queued=queued, max=self.config.send_queue_max_bytes))
+            transport.write(
+                error_line(reason, queued=waiting, max=self.config.send_queue_max_bytes)
+            )
             transport.close()
         # Its socket is full, so the notice may never leave: never wait long for it.
         asyncio.get_running_loop().call_later(self.config.shutdown_grace, transport.abort)
-        client.wakeup.set()
         self._apply(self.room.disconnected(client.conn, reason))
 
 
 __all__ = [
+    "BACKPRESSURE_MAX_SECONDS",
     "DEAD_PEER_SECONDS",
     "HELLO_TIMEOUT_SECONDS",
     "IDLE_PING_SECONDS",
     "LISTEN_BACKLOG",
     "MAX_CONNECTIONS",
+    "OUTBOX_FLUSH_BYTES",
+    "SEND_BUFFER_HIGH_BYTES",
+    "SEND_BUFFER_LOW_BYTES",
     "SEND_QUEUE_MAX_BYTES",
     "SHUTDOWN_GRACE_SECONDS",
     "SLOW_CONSUMER_SECONDS",
