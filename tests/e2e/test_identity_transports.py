@@ -1,9 +1,9 @@
-"""Nick ownership beyond multicast: real `papo chat --identity` on a room server and a mesh.
+"""Nick ownership beyond multicast: real `papo chat --identity` on a room server, a mesh, NATS.
 
-A line signed by ana survives the room server's relay (it re-stamps ``node``/``seq``) and
-the mesh's (it counts ``hops``); a second "ana" with another key, a forged signature, a
-captured line sent again and an old signed line sent live are all told apart, in the
-``--json`` output too; the old line still shows to a later joiner as scroll-back.
+A line signed by ana survives the room server's relay (it re-stamps ``node``/``seq``), the
+mesh's (it counts ``hops``) and a NATS stream's; a second "ana" with another key, a forged
+signature, a captured line sent again and an old signed line sent live are all told apart,
+in the ``--json`` output too; the old line still shows to a later joiner as scroll-back.
 """
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 import socket
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import PAPO, free_tcp_port, free_udp_port
+from nats_cluster import NatsCluster, require_nats_server
 
 from papo.protocol.codec import encode
 from papo.protocol.message import ChatMessage
@@ -177,5 +179,45 @@ def test_multicast_room_drops_a_captured_signed_datagram_sent_again_under_new_nu
     ana.write("de novo\n")
     assert envelope(bob.wait_for('"de novo"', WAIT))["ownership"] == "owner"
     for process in (ana, bob):
+        process.write("sair\n")
+        assert process.wait(WAIT) == 0
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[NatsCluster]:
+    nodes = NatsCluster(require_nats_server(), tmp_path / "nats")
+    try:
+        nodes.start()
+        yield nodes
+    finally:
+        nodes.stop()
+
+
+def test_nats_keeps_signatures_and_flags_a_second_ana_also_in_the_replayed_past(
+    cluster: NatsCluster, run_process, tmp_path: Path
+) -> None:
+    keys = {nick: tmp_path / nick / "identity.key" for nick in ("ana", "bob", "eve", "cid")}
+    where = ["--nats", ",".join(cluster.urls("n1"))]
+    ana = chat(run_process, "ana", where, keys["ana"])
+    mine = ana.wait_for("identity on: your messages are signed")
+    ana_fingerprint = mine.rsplit(" ", 1)[-1]
+    ana.wait_for("NATS", WAIT)
+    bob = chat(run_process, "bob", ["--nats", ",".join(cluster.urls("n2"))], keys["bob"], "--json")
+    bob.wait_for('"nats_connected"', WAIT)
+    ana.write("oi, bob\n")
+    first = envelope(bob.wait_for('"oi, bob"', WAIT))
+    assert (first["ownership"], first["fingerprint"]) == ("pinned", ana_fingerprint)
+    eve = chat(run_process, "ana", where, keys["eve"])
+    eve.wait_for("NATS", WAIT)
+    eve.write("sou a ana\n")
+    impostor = envelope(bob.wait_for('"sou a ana"', WAIT))
+    assert impostor["ownership"] == "impostor" and impostor["pinned"] == ana_fingerprint
+    # A late joiner reads the stream's past as history: ana pinned, eve flagged.
+    cid = chat(run_process, "cid", ["--nats", ",".join(cluster.urls("n3"))], keys["cid"])
+    cid.wait_for("earlier messages from this room", WAIT)
+    assert "IMPOSTOR" not in cid.wait_for("ana: oi, bob", WAIT)
+    assert "IMPOSTOR?" in cid.wait_for("sou a ana", WAIT)
+    cid.wait_for("end of the earlier messages", WAIT)
+    for process in (ana, eve, bob, cid):
         process.write("sair\n")
         assert process.wait(WAIT) == 0

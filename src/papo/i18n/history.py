@@ -76,6 +76,11 @@ CATALOG: dict[str, tuple[str, str]] = {
         "message not acknowledged by the NATS cluster ({reason}): not sent",
     ),
     "nats_not_connected": ("sem conexão com o NATS", "not connected to NATS"),
+    "nats_history_start": (
+        "mensagens anteriores desta sala:",
+        "earlier messages from this room:",
+    ),
+    "nats_history_end": ("fim das mensagens anteriores", "end of the earlier messages"),
     "nats_connected": (
         "na sala {room} pelo servidor NATS {server}",
         "in room {room} through NATS server {server}",

@@ -82,6 +82,11 @@ MAX_REPLAY_NOTICE_NICKS = 256
 REPLAY_START = "room_history_start"
 REPLAY_END = "room_history_end"
 
+#: Every transport's status codes around the room's past replayed to a joiner (the room
+#: server's, NATS's stream replay): lines between them are shown and judged as history.
+REPLAY_STARTS = frozenset({REPLAY_START, "nats_history_start"})
+REPLAY_ENDS = frozenset({REPLAY_END, "nats_history_end"})
+
 
 # -- commands ------------------------------------------------------------------------
 
@@ -388,8 +393,8 @@ class ChatSession:
             case MessagesLate(user, count):
                 return [Notice("chat_late", now, {"user": user, "count": count})]
             case StatusChanged(code, details):
-                if code in (REPLAY_START, REPLAY_END):
-                    self._replaying = code == REPLAY_START
+                if code in REPLAY_STARTS | REPLAY_ENDS:
+                    self._replaying = code in REPLAY_STARTS
                 return [Notice(code, now, details)]
             case NickChanged(nick):
                 self.nick = nick

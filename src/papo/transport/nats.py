@@ -384,6 +384,7 @@ class NatsTransport:
         self._tasks: set[asyncio.Task[None]] = set()
         self._sent: deque[ChatMessage] = deque(maxlen=MAX_SENT_KEPT)
         self._replay_until = 0
+        self._in_past = False  # between nats_history_start and nats_history_end
         self._last_stream_seq = 0
         self._left = False
         self._closed = False
@@ -608,6 +609,8 @@ class NatsTransport:
             return  # redelivered after a consumer was recreated
         self._last_stream_seq = max(self._last_stream_seq, stream_seq)
         self.receive_payload(msg.data, live=stream_seq > self._replay_until)
+        if self._in_past and stream_seq >= self._replay_until:
+            self._bracket_past(live=True)
 
     def receive_payload(self, payload: bytes, *, live: bool = True) -> None:
         """Handle one stored room message (the subscription calls this; tests may too).
@@ -625,6 +628,7 @@ class NatsTransport:
         kind = result.type
         if not live and kind not in _REPLAYED_TYPES:
             return  # the past's joins and leaves are noise; its conversation is history
+        self._bracket_past(live)
         key = result.node or result.user
         if kind == MessageType.PRIVATE:
             if result.to == self.nick:
@@ -647,6 +651,13 @@ class NatsTransport:
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
         self._publish_roster()
+
+    def _bracket_past(self, live: bool) -> None:
+        """Status events around the replayed past, so the session shows it as history
+        (old signed lines are judged on their signature, not refused as replays)."""
+        if live == self._in_past:
+            self._in_past = not live
+            self._emit(StatusChanged("nats_history_end" if live else "nats_history_start"))
 
     async def _on_presence(self, msg: Any) -> None:
         source = f"nats-presence:{self.room}"
