@@ -40,6 +40,7 @@ replaces that dead connection instead of being refused (:mod:`papo.protocol.deli
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
@@ -152,8 +153,13 @@ class RoomMessage:
         return self.message.type
 
 
+@functools.lru_cache(maxsize=2 * MAX_ROSTER_NICKS)
 def nick_key(nick: str) -> str:
-    """The form two nicks are compared in: ``Ana`` and ``ana`` clash."""
+    """The form two nicks are compared in: ``Ana`` and ``ana`` clash.
+
+    Cached (a room's nicks, bounded), because every welcome and roster line sorts the
+    whole roster by it.
+    """
     return unicodedata.normalize("NFC", nick).casefold()
 
 

@@ -10,6 +10,7 @@ It lives in the protocol layer so the transport can run it without importing upw
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -191,6 +192,13 @@ class Room:
         self._members: dict[int, _Member] = {}
         self._joined: dict[int, _Member] = {}  # in join order
         self._by_key: dict[str, _Member] = {}
+        # The roster kept sorted as people come and go (a join costs a binary search and
+        # one list insert, not a sort of everyone), and what is built from it, cached
+        # until the next change: the nicks in order and the joined connections.
+        self._roster_keys: list[str] = []
+        self._roster_nicks: list[str] = []
+        self._nicks: tuple[str, ...] | None = None
+        self._conns: tuple[int, ...] | None = None
         #: The ids of the lines each session sent (a re-send is acked, not relayed again).
         self.session_ids = SessionIds()
         #: Lines refused or dropped so far (bad input, over the rate), for the console.
@@ -199,7 +207,43 @@ class Room:
     @property
     def nicks(self) -> tuple[str, ...]:
         """Everyone who has joined, sorted case-insensitively."""
-        return tuple(sorted((m.nick for m in self._joined.values() if m.nick), key=nick_key))
+        if self._nicks is None:
+            self._nicks = tuple(self._roster_nicks)
+        return self._nicks
+
+    def _everyone(self) -> tuple[int, ...]:
+        """The joined connections, in join order (shared until someone comes or goes)."""
+        if self._conns is None:
+            self._conns = tuple(self._joined)
+        return self._conns
+
+    def _others(self, conn: int) -> tuple[int, ...]:
+        """The joined connections but ``conn`` (two slices of :meth:`_everyone`: C speed)."""
+        everyone = self._everyone()
+        try:
+            index = everyone.index(conn)
+        except ValueError:
+            return everyone
+        return everyone[:index] + everyone[index + 1 :]
+
+    def _enter(self, member: _Member, nick: str) -> None:
+        """Put ``member`` in the roster as ``nick`` (its key is free)."""
+        key = nick_key(nick)
+        member.nick = nick
+        self._by_key[key] = member
+        index = bisect_left(self._roster_keys, key)
+        self._roster_keys.insert(index, key)
+        self._roster_nicks.insert(index, nick)
+        self._nicks = None
+
+    def _leave_roster(self, nick: str) -> None:
+        """Take ``nick`` out of the roster."""
+        key = nick_key(nick)
+        del self._by_key[key]
+        index = bisect_left(self._roster_keys, key)
+        del self._roster_keys[index]
+        del self._roster_nicks[index]
+        self._nicks = None
 
     def is_joined(self, conn: int) -> bool:
         """True once ``conn``'s hello was accepted (and until it leaves)."""
@@ -268,7 +312,7 @@ class Room:
         line_out = encode_room(message)
         if kind in REPLAYED_TYPES and self.history.max_messages > 0:
             self.history.add(self._seq, message.user, as_history(line_out))
-        return [Broadcast(tuple(c for c in self._joined if c != conn), line_out)]
+        return [Broadcast(self._others(conn), line_out)]
 
     def expel(self, conn: int, reason: str) -> list[Action]:
         """Tell ``conn`` why (``reason``, an i18n code), close it, and tell the room."""
@@ -294,6 +338,9 @@ class Room:
         self._members.clear()
         self._joined.clear()
         self._by_key.clear()
+        self._roster_keys.clear()
+        self._roster_nicks.clear()
+        self._nicks = self._conns = None
         return actions
 
     # --- rules ---------------------------------------------------------------------------
@@ -332,11 +379,11 @@ class Room:
             return self._refuse_taken(member, nick)
         if len(self._joined) >= self.rules.max_clients:
             return self.expel(member.conn, "room_full")
-        member.nick = nick
         member.session = decoded.session
+        others = self._everyone()  # before the newcomer joins them
         self._joined[member.conn] = member
-        self._by_key[nick_key(nick)] = member
-        others = tuple(c for c in self._joined if c != member.conn)
+        self._conns = None
+        self._enter(member, nick)
         since = decoded.message.seq if decoded.message.node == self.epoch else None
         replay = self.history.after(since, nick)
         return [
@@ -373,11 +420,10 @@ class Room:
             return self._refuse_taken(member, new)
         if new == old:
             return []
-        del self._by_key[nick_key(old)]
-        self._by_key[nick_key(new)] = member
-        member.nick = new
+        self._leave_roster(old)
+        self._enter(member, new)
         return [
-            Broadcast(tuple(self._joined), nick_changed_line(old, new)),
+            Broadcast(self._everyone(), nick_changed_line(old, new)),
             Log("room_log_nick", {"old": old, "new": new}),
         ]
 
@@ -402,8 +448,9 @@ class Room:
             actions.append(Log("room_log_refused", {"peer": member.peer, "reason": reason}))
             return actions
         assert member.nick is not None
-        del self._by_key[nick_key(member.nick)]
-        actions.append(Broadcast(tuple(self._joined), left_line(member.nick, reason)))
+        self._conns = None
+        self._leave_roster(member.nick)
+        actions.append(Broadcast(self._everyone(), left_line(member.nick, reason)))
         actions.append(
             Log(
                 "room_log_left",
