@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
 
 import pytest
 
@@ -17,7 +16,6 @@ from papo.transport.base import (
     NickChanged,
     RosterChanged,
     StatusChanged,
-    TransportEvent,
 )
 from papo.transport.tcp_client import (
     RECONNECT_INITIAL_SECONDS,
@@ -28,47 +26,8 @@ from papo.transport.tcp_client import (
     backoff_delay,
 )
 from papo.transport.tcp_server import RoomServer, RoomServerConfig
+from tests.transport.room_client_helpers import FAST, delivered, opened, status
 from tests.transport.room_helpers import RawClient, run, serving
-
-FAST = RoomClientConfig(reconnect_initial=0.05, reconnect_max=0.2, jitter=lambda delay: delay)
-
-
-class Events:
-    """Reads a transport's events in the background; tests wait for the one they expect."""
-
-    def __init__(self, client: TcpRoomClient) -> None:
-        self.seen: list[TransportEvent] = []
-        self._queue: asyncio.Queue[TransportEvent | None] = asyncio.Queue()
-        self._task = asyncio.create_task(self._pump(client.events()))
-
-    async def _pump(self, events: AsyncIterator[TransportEvent]) -> None:
-        async for event in events:
-            await self._queue.put(event)
-        await self._queue.put(None)
-
-    async def until(
-        self, predicate: Callable[[TransportEvent], bool], timeout: float = 5.0
-    ) -> TransportEvent:
-        async with asyncio.timeout(timeout):
-            while True:
-                event = await self._queue.get()
-                assert event is not None, f"events ended; seen {self.seen}"
-                self.seen.append(event)
-                if predicate(event):
-                    return event
-
-    async def ended(self, timeout: float = 5.0) -> None:
-        async with asyncio.timeout(timeout):
-            while (event := await self._queue.get()) is not None:
-                self.seen.append(event)
-
-
-def status(code: str) -> Callable[[TransportEvent], bool]:
-    return lambda event: isinstance(event, StatusChanged) and event.code == code
-
-
-def delivered(kind: str = MessageType.CHAT) -> Callable[[TransportEvent], bool]:
-    return lambda event: isinstance(event, Delivered) and event.message.type == kind
 
 
 def chat(text: str) -> bytes:
@@ -94,9 +53,7 @@ def test_open_joins_and_messages_flow_both_ways_without_echo() -> None:
         async with serving() as server:
             bia = await RawClient.connect(server.port)
             await bia.join("bia")
-            client = TcpRoomClient("127.0.0.1", server.port, "ana")
-            await client.open()
-            events = Events(client)
+            client, events = await opened(server.port)
             await events.until(status("connected"))
             roster = await events.until(lambda e: isinstance(e, RosterChanged))
             assert roster.nicks == ("ana", "bia")
@@ -153,9 +110,7 @@ def test_unreachable_server_raises_a_network_error_saying_where() -> None:
 def test_joins_leaves_and_renames_of_others_keep_the_roster_current() -> None:
     async def body() -> None:
         async with serving() as server:
-            client = TcpRoomClient("127.0.0.1", server.port, "ana")
-            await client.open()
-            events = Events(client)
+            client, events = await opened(server.port)
             bia = await RawClient.connect(server.port)
             await bia.join("bia")
             assert (await events.until(delivered("join"))).message.user == "bia"
@@ -181,9 +136,7 @@ def test_nick_change_is_confirmed_with_nick_changed_or_refused_with_a_suggestion
         async with serving() as server:
             bia = await RawClient.connect(server.port)
             await bia.join("bia")
-            client = TcpRoomClient("127.0.0.1", server.port, "ana")
-            await client.open()
-            events = Events(client)
+            client, events = await opened(server.port)
             await client.send(ChatMessage(user="ana", data="aninha", type=MessageType.NICK))
             changed = await events.until(lambda e: isinstance(e, NickChanged))
             assert changed.nick == "aninha" and client.nick == "aninha"
@@ -244,9 +197,7 @@ def test_close_tells_the_room_i_left_and_ends_events() -> None:
         async with serving() as server:
             bia = await RawClient.connect(server.port)
             await bia.join("bia")
-            client = TcpRoomClient("127.0.0.1", server.port, "ana")
-            await client.open()
-            events = Events(client)
+            client, events = await opened(server.port)
             await client.send(ChatMessage(user="ana", data="", type=MessageType.LEAVE))
             await client.close()
             await client.close()  # safe twice
@@ -264,9 +215,7 @@ def test_client_reconnects_after_the_server_restarts_and_rejoins_with_its_nick()
         first = RoomServer(RoomServerConfig(host="127.0.0.1", port=0))
         await first.start()
         port = first.port
-        client = TcpRoomClient("127.0.0.1", port, "ana", config=FAST)
-        await client.open()
-        events = Events(client)
+        client, events = await opened(port, "ana", FAST)
         await events.until(status("connected"))
         await first.close()
         await events.until(status("room_server_shutdown"))
@@ -295,9 +244,7 @@ def test_client_gives_up_after_the_named_number_of_attempts() -> None:
         config = RoomClientConfig(
             reconnect_initial=0.01, reconnect_max=0.02, reconnect_attempts=3, jitter=lambda d: d
         )
-        client = TcpRoomClient("127.0.0.1", server.port, "ana", config=config)
-        await client.open()
-        events = Events(client)
+        _client, events = await opened(server.port, "ana", config)
         await server.close()
         await events.until(status("disconnected"))
         await events.ended()
@@ -325,9 +272,7 @@ def test_client_pings_a_silent_server_and_reconnects_when_it_never_answers() -> 
         config = RoomClientConfig(
             ping_after=0.1, dead_after=0.2, reconnect_initial=5.0, jitter=lambda d: d
         )
-        client = TcpRoomClient("127.0.0.1", port, "ana", config=config)
-        await client.open()
-        events = Events(client)
+        client, events = await opened(port, "ana", config)
         await events.until(status("reconnecting"), timeout=3)
         assert b'"type":"ping"' in answered[0]
         await client.close()
@@ -339,9 +284,7 @@ def test_client_pings_a_silent_server_and_reconnects_when_it_never_answers() -> 
 def test_after_the_user_leaves_the_servers_close_ends_events_without_reconnecting() -> None:
     async def body() -> None:
         async with serving() as server:
-            client = TcpRoomClient("127.0.0.1", server.port, "ana", config=FAST)
-            await client.open()
-            events = Events(client)
+            client, events = await opened(server.port, "ana", FAST)
             await client.send(ChatMessage(user="ana", data="saiu", type=MessageType.LEAVE))
             await events.ended()
             assert not any(status("reconnecting")(e) for e in events.seen)
@@ -356,9 +299,7 @@ def test_rejoin_takes_the_suggested_nick_when_someone_took_ours_meanwhile() -> N
         await first.start()
         port = first.port
         config = RoomClientConfig(reconnect_initial=0.5, jitter=lambda d: d)
-        client = TcpRoomClient("127.0.0.1", port, "ana", config=config)
-        await client.open()
-        events = Events(client)
+        client, events = await opened(port, "ana", config)
         await first.close()
         await events.until(status("reconnecting"))
         async with serving(RoomServerConfig(host="127.0.0.1", port=port)) as second:
@@ -403,9 +344,7 @@ def test_garbage_from_the_server_is_dropped_and_reported_not_fatal() -> None:
 
         server = await asyncio.start_server(odd_server, "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
-        client = TcpRoomClient("127.0.0.1", port, "ana")
-        await client.open()
-        events = Events(client)
+        client, events = await opened(port)
         got = await events.until(delivered())
         assert got.message.data == "still fine"
         dropped = [e.error.code for e in events.seen if isinstance(e, Dropped)]

@@ -19,12 +19,10 @@ from papo.protocol.room import (
     welcome_line,
 )
 from papo.transport.base import Delivered, StatusChanged
-from papo.transport.tcp_client import SESSION_TOKEN_BYTES, RoomClientConfig, TcpRoomClient
+from papo.transport.tcp_client import SESSION_TOKEN_BYTES, RoomClientConfig
 from papo.transport.tcp_server import RoomServerConfig
+from tests.transport.room_client_helpers import FAST, delivered_text, opened, status
 from tests.transport.room_helpers import RawClient, run, serving
-from tests.transport.test_tcp_client import Events, status
-
-FAST = RoomClientConfig(reconnect_initial=0.05, reconnect_max=0.2, jitter=lambda delay: delay)
 
 Handler = Callable[["ServerSide"], Awaitable[None]]
 
@@ -92,9 +90,7 @@ def test_every_line_is_acked_by_papo_serve_so_a_quit_reports_nothing() -> None:
         async with serving() as server:
             bia = await RawClient.connect(server.port)
             await bia.join("bia")
-            ana = TcpRoomClient("127.0.0.1", server.port, "ana")
-            await ana.open()
-            events = Events(ana)
+            ana, events = await opened(server.port)
             for number in range(5):
                 await ana.send(ChatMessage(user="ana", data=f"line {number}"))
             got = await bia.until(lambda m: m.message.data == "line 4")
@@ -130,9 +126,7 @@ def test_the_client_sends_a_session_and_ids_and_resends_unacked_lines_after_a_re
     async def body() -> None:
         async with scripted(swallow_then_die, second_life) as server:
             config = replace(FAST, random_hex=lambda size: "f" * 2 * size)
-            ana = TcpRoomClient("127.0.0.1", port_of(server), "ana", config=config)
-            await ana.open()
-            events = Events(ana)
+            ana, events = await opened(port_of(server), "ana", config)
             await ana.send(ChatMessage(user="ana", data="one"))
             await ana.send(ChatMessage(user="ana", data="two"))
             await events.until(status("reconnecting"))
@@ -183,18 +177,16 @@ def test_a_line_a_restarted_server_relays_again_is_shown_once() -> None:
         line = encode_room(ChatMessage(user="ana", data="once", id="p.1"))
         async with serving() as first:
             port = first.port
-            bia = TcpRoomClient("127.0.0.1", port, "bia", config=FAST)
-            await bia.open()
-            events = Events(bia)
+            bia, events = await opened(port, "bia", FAST)
             ana = await RawClient.connect(port)
             await ana.send(join_line("ana", None, "secret") + line)
-            await events.until(lambda e: isinstance(e, Delivered) and e.message.data == "once")
+            await events.until(delivered_text("once"))
         async with serving(RoomServerConfig(host="127.0.0.1", port=port)) as second:
             await events.until(status("connected"))
             ana = await RawClient.connect(second.port)  # the author, who missed the ack
             await ana.send(join_line("ana", None, "secret") + line)
             await ana.send(encode_room(ChatMessage(user="ana", data="after", id="p.2")))
-            await events.until(lambda e: isinstance(e, Delivered) and e.message.data == "after")
+            await events.until(delivered_text("after"))
             shown = [e.message.data for e in events.seen if isinstance(e, Delivered)]
             assert shown.count("once") == 1, shown
             assert bia.duplicates == 1
@@ -214,9 +206,7 @@ def test_lines_never_acked_are_reported_once_when_reconnecting_gives_up() -> Non
             reconnect_initial=0.01, reconnect_max=0.02, reconnect_attempts=2, jitter=lambda d: d
         )
         async with scripted(swallow) as server:
-            ana = TcpRoomClient("127.0.0.1", port_of(server), "ana", config=config)
-            await ana.open()
-            events = Events(ana)
+            ana, events = await opened(port_of(server), "ana", config)
             await ana.send(ChatMessage(user="ana", data="first words"))
             await ana.send(ChatMessage(user="ana", data="x" * 12_000))  # two parts
             await events.ended()
@@ -238,9 +228,7 @@ def test_quitting_before_the_server_confirmed_a_line_reports_it() -> None:
 
     async def body() -> None:
         async with scripted(never_ack) as server:
-            ana = TcpRoomClient("127.0.0.1", port_of(server), "ana", config=FAST)
-            await ana.open()
-            events = Events(ana)
+            ana, events = await opened(port_of(server), "ana", FAST)
             await ana.send(ChatMessage(user="ana", data="lost words"))
             await ana.close()
             await events.ended()
@@ -261,11 +249,9 @@ def test_an_old_server_without_acks_still_works_and_nothing_is_reported() -> Non
 
     async def body() -> None:
         async with scripted(old_server) as server:
-            ana = TcpRoomClient("127.0.0.1", port_of(server), "ana", config=FAST)
-            await ana.open()
-            events = Events(ana)
+            ana, events = await opened(port_of(server), "ana", FAST)
             await ana.send(ChatMessage(user="ana", data="hello"))
-            await events.until(lambda e: isinstance(e, Delivered) and e.message.data == "oi")
+            await events.until(delivered_text("oi"))
             await ana.close()
             await events.ended()
         assert lines[0].message.data == "hello"
@@ -279,16 +265,14 @@ def test_an_old_client_without_a_session_gets_no_acks_and_sees_everything() -> N
         async with serving() as server:
             old = await RawClient.connect(server.port)
             await old.join("old")
-            ana = TcpRoomClient("127.0.0.1", server.port, "ana")
-            await ana.open()
-            events = Events(ana)
+            ana, events = await opened(server.port)
             await old.until(lambda m: m.type == "join")
             await ana.send(ChatMessage(user="ana", data="from ana"))
             got = await old.until(lambda m: m.type == "chat")
             assert got.message.data == "from ana"
             await old.send(b'{"user": "old", "data": "handout style", "id": "1"}\n')
             await old.send(b'{"user": "old", "data": "end"}\n')
-            await events.until(lambda e: isinstance(e, Delivered) and e.message.data == "end")
+            await events.until(delivered_text("end"))
             shown = [e.message.data for e in events.seen if isinstance(e, Delivered)]
             assert "handout style" in shown
             await old.send(b'{"user": "old", "data": "", "type": "who"}\n')

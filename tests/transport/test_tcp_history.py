@@ -10,8 +10,8 @@ from papo.protocol.room_state import RoomRules
 from papo.transport.base import Delivered, StatusChanged, TransportEvent
 from papo.transport.tcp_client import RoomClientConfig, TcpRoomClient
 from papo.transport.tcp_server import RoomServer, RoomServerConfig
+from tests.transport.room_client_helpers import Events, delivered, status
 from tests.transport.room_helpers import run, serving
-from tests.transport.test_tcp_client import Events, delivered, status
 
 FAST = RoomClientConfig(reconnect_initial=0.3, reconnect_max=0.3, jitter=lambda delay: delay)
 
