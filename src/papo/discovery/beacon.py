@@ -21,13 +21,16 @@ import time
 from collections.abc import Callable
 
 from papo.discovery.interfaces import Interface, beacon_interfaces, list_interfaces
-from papo.errors import ConfigError, NetworkError
+from papo.errors import ConfigError, DecodeError, NetworkError
 from papo.protocol.beacon import (
     MAX_BEACON_BYTES,
+    Announcement,
     Beacon,
     PeerSighting,
-    decode_beacon,
-    encode_beacon,
+    RoomBeacon,
+    RoomSighting,
+    decode_announcement,
+    encode_announcement,
 )
 
 #: The beacon group: administratively scoped (RFC 2365), so routers keep it inside the site,
@@ -57,6 +60,7 @@ _IP_PKTINFO = getattr(socket, "IP_PKTINFO", 8)
 _PKTINFO_SIZE = 12  # struct in_pktinfo: int ifindex, in_addr spec_dst, in_addr addr
 
 Found = Callable[[PeerSighting], None]
+RoomFound = Callable[[RoomSighting], None]
 
 
 class BeaconDiscovery:
@@ -74,8 +78,10 @@ class BeaconDiscovery:
         interval: float = BEACON_INTERVAL,
         clock: Callable[[], float] = time.monotonic,
         list_interfaces: Callable[[], list[Interface]] = list_interfaces,
+        on_room: RoomFound | None = None,
     ) -> None:
         self.interface_spec = interface
+        self._on_room = on_room  # room servers heard (``papo chat --server`` looks for them)
         self._list_interfaces = list_interfaces
         self.group = group
         self.port = port
@@ -96,12 +102,16 @@ class BeaconDiscovery:
         self._last_heard: dict[str, float] = {}
         self._task: asyncio.Task[None] | None = None
 
-    async def start(self, announce: Beacon, found: Found) -> None:
-        """Join the group on the chosen interfaces and start beaconing; raise on failure."""
+    async def start(self, announce: Announcement, found: Found) -> None:
+        """Join the group on the chosen interfaces and start beaconing; raise on failure.
+
+        ``announce`` is this node's peer beacon, a room server's announcement, or a
+        client's seek; ``found`` hears the peer beacons of others (``on_room`` the rooms).
+        """
         self.interfaces = beacon_interfaces(self.interface_spec, self._list_interfaces())
         if not self.interfaces:
             raise NetworkError("beacon_no_interface")
-        self._payload = encode_beacon(announce)
+        self._payload = encode_announcement(announce)
         self._node = announce.node
         self._found = found
         self._receiver = self._open_receiver()
@@ -233,8 +243,8 @@ class BeaconDiscovery:
 
     def receive(self, payload: bytes, host: str, index: int = 0) -> None:
         """Handle one beacon datagram from ``host`` that came in on interface ``index``."""
-        beacon = decode_beacon(payload)
-        if not isinstance(beacon, Beacon):
+        beacon = decode_announcement(payload)
+        if isinstance(beacon, DecodeError):
             self.dropped += 1
             return
         if beacon.node == self._node:
@@ -248,7 +258,14 @@ class BeaconDiscovery:
             self._last_heard.pop(next(iter(self._last_heard)))
         if interface is not None and (last is None or now - last > ANSWER_AFTER):
             self._send_on(interface)  # answer on the interface it came in on
-        if self._found is not None:
+        where = interface.name if interface else None
+        if isinstance(beacon, RoomBeacon):
+            if self._on_room is not None:
+                self._on_room(
+                    RoomSighting(beacon.node, beacon.name, host, beacon.port, beacon.tls, where)
+                )
+            return
+        if isinstance(beacon, Beacon) and self._found is not None:
             self._found(
                 PeerSighting(
                     node=beacon.node,
@@ -256,7 +273,7 @@ class BeaconDiscovery:
                     host=host,
                     port=beacon.port,
                     method=self.name,
-                    interface=interface.name if interface else None,
+                    interface=where,
                 )
             )
 

@@ -10,13 +10,13 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from papo.i18n import chat, config, core, history, p2p, room, security, tcp
+from papo.i18n import chat, config, core, discovery, history, p2p, room, security, tcp
 
 LANGUAGES = ("pt", "en")
 
 # code -> (pt-BR, en); each feature keeps its texts in its own module of this package.
 CATALOG: dict[str, tuple[str, str]] = {}
-for _module in (core, tcp, room, chat, p2p, security, history, config):
+for _module in (core, tcp, room, chat, p2p, security, history, config, discovery):
     CATALOG.update(_module.CATALOG)
 
 
