@@ -37,6 +37,50 @@ def video_client(run_process, name: str, port: int):
     return run_process([*VIDEO, "cliente", name, HOST, str(port)], lang="pt")
 
 
+CONNECTED = {"en": "Connected with {peer}", "pt": "Conectado com {peer}"}
+
+
+def papo_server_with_video_client(run_process, *, lang: str = "en"):
+    """bia's papo server with ana's video client connected to it (both started)."""
+    port = free_tcp_port()
+    bia = papo_server(run_process, "bia", port, lang=lang)
+    ana = video_client(run_process, "ana", port)
+    bia.wait_for(CONNECTED[lang].format(peer="ana"))
+    return bia, ana
+
+
+def video_server_with_papo_client(run_process):
+    """bia's video server with ana's papo client connected to it (both started)."""
+    port = free_tcp_port()
+    bia = video_server(run_process, "bia", port)
+    ana = papo_client(run_process, "ana", port)
+    ana.wait_for("Connected with bia")
+    return bia, ana
+
+
+def papo_pair(
+    run_process,
+    server_extra: tuple[str, ...] = (),
+    client_extra: tuple[str, ...] = (),
+    *,
+    lang: str = "en",
+    port: int | None = None,
+):
+    """bia's papo server and ana's papo client, each seen connected to the other."""
+    port = port or free_tcp_port()
+    bia = papo_server(run_process, "bia", port, *server_extra, lang=lang)
+    ana = papo_client(run_process, "ana", port, *client_extra, lang=lang)
+    bia.wait_for(CONNECTED[lang].format(peer="ana"))
+    ana.wait_for(CONNECTED[lang].format(peer="bia"))
+    return bia, ana
+
+
+def talk(speaker, listener, shown: str) -> None:
+    """``speaker`` types the text of ``shown`` ("nick: text"); ``listener`` shows it so."""
+    speaker.write(shown.split(": ", 1)[1] + "\n")
+    listener.wait_for(shown)
+
+
 def assert_clean_exit(process, code: int = 0) -> None:
     returned = process.wait()
     stderr = process.stderr_now()
@@ -45,20 +89,13 @@ def assert_clean_exit(process, code: int = 0) -> None:
 
 
 def test_papo_server_and_video_client_alternate_and_fim_from_papo_ends_both(run_process):
-    port = free_tcp_port()
-    bia = papo_server(run_process, "bia", port, lang="pt")
-    ana = video_client(run_process, "ana", port)
-    bia.wait_for("Conectado com ana")
+    bia, ana = papo_server_with_video_client(run_process, lang="pt")
     ana.wait_for("Conectado com bia")
 
-    ana.write("oi bia\n")
-    bia.wait_for("ana: oi bia")
-    bia.write("oi ana, tudo bem? ção 😀\n")
-    ana.wait_for("bia: oi ana, tudo bem? ção 😀")
-    ana.write("tudo ótimo\n")
-    bia.wait_for("ana: tudo ótimo")
-    bia.write("fim\n")
-    ana.wait_for("bia: fim")
+    talk(ana, bia, "ana: oi bia")
+    talk(bia, ana, "bia: oi ana, tudo bem? ção 😀")
+    talk(ana, bia, "ana: tudo ótimo")
+    talk(bia, ana, "bia: fim")
 
     assert_clean_exit(ana)
     assert_clean_exit(bia)
@@ -66,20 +103,13 @@ def test_papo_server_and_video_client_alternate_and_fim_from_papo_ends_both(run_
 
 
 def test_video_server_and_papo_client_alternate_and_fim_from_video_ends_both(run_process):
-    port = free_tcp_port()
-    bia = video_server(run_process, "bia", port)
-    ana = papo_client(run_process, "ana", port)
-    ana.wait_for("Connected with bia")
+    bia, ana = video_server_with_papo_client(run_process)
     bia.wait_for("Conectado com ana")
 
-    ana.write("oi bia\n")
-    bia.wait_for("ana: oi bia")
-    bia.write("oi ana\n")
-    ana.wait_for("bia: oi ana")
-    ana.write("como vai?\n")
-    bia.wait_for("ana: como vai?")
-    bia.write("fim\n")
-    ana.wait_for("bia: fim")
+    talk(ana, bia, "ana: oi bia")
+    talk(bia, ana, "bia: oi ana")
+    talk(ana, bia, "ana: como vai?")
+    talk(bia, ana, "bia: fim")
     ana.wait_for("bia ended the chat.")
 
     assert_clean_exit(ana)
@@ -87,25 +117,16 @@ def test_video_server_and_papo_client_alternate_and_fim_from_video_ends_both(run
 
 
 def test_video_server_sees_papo_client_fim_and_ends(run_process):
-    port = free_tcp_port()
-    bia = video_server(run_process, "bia", port)
-    ana = papo_client(run_process, "ana", port)
-    ana.wait_for("Connected with bia")
-    ana.write("tchau\n")
-    bia.wait_for("ana: tchau")
-    bia.write("tchau ana\n")
-    ana.wait_for("bia: tchau ana")
-    ana.write("fim\n")
-    bia.wait_for("ana: fim")
+    bia, ana = video_server_with_papo_client(run_process)
+    talk(ana, bia, "ana: tchau")
+    talk(bia, ana, "bia: tchau ana")
+    talk(ana, bia, "ana: fim")
     assert_clean_exit(bia)
     assert_clean_exit(ana)
 
 
 def test_a_quit_word_typed_in_capitals_still_ends_the_video_peer(run_process):
-    port = free_tcp_port()
-    bia = video_server(run_process, "bia", port)
-    ana = papo_client(run_process, "ana", port)
-    ana.wait_for("Connected with bia")
+    bia, ana = video_server_with_papo_client(run_process)
     ana.write("  FIM \n")
     bia.wait_for("ana: fim")
     assert_clean_exit(bia)
@@ -113,12 +134,8 @@ def test_a_quit_word_typed_in_capitals_still_ends_the_video_peer(run_process):
 
 
 def test_papo_server_ends_when_video_client_types_fim(run_process):
-    port = free_tcp_port()
-    bia = papo_server(run_process, "bia", port)
-    ana = video_client(run_process, "ana", port)
-    bia.wait_for("Connected with ana")
-    ana.write("fim\n")
-    bia.wait_for("ana: fim")
+    bia, ana = papo_server_with_video_client(run_process)
+    talk(ana, bia, "ana: fim")
     bia.wait_for("ana ended the chat.")
     assert_clean_exit(bia)
     assert_clean_exit(ana)
@@ -147,21 +164,14 @@ def test_piped_lines_are_sent_one_per_turn(run_process):
 
 @pytest.mark.parametrize("quitter", ["client", "server"])
 def test_papo_talks_to_papo_and_sair_from_either_side_ends_both(run_process, quitter: str):
-    port = free_tcp_port()
-    bia = papo_server(run_process, "bia", port, lang="pt")
-    ana = papo_client(run_process, "ana", port, lang="pt")
-    bia.wait_for("Conectado com ana")
-    ana.wait_for("Conectado com bia")
-    ana.write("oi\n")
-    bia.wait_for("ana: oi")
-    bia.write("olá\n")
-    ana.wait_for("bia: olá")
+    bia, ana = papo_pair(run_process, lang="pt")
+    talk(ana, bia, "ana: oi")
+    talk(bia, ana, "bia: olá")
     if quitter == "client":
         ana.write("  SAIR \n")
         bia.wait_for("ana encerrou o chat.")
     else:
-        ana.write("mais uma\n")
-        bia.wait_for("ana: mais uma")
+        talk(ana, bia, "ana: mais uma")
         bia.write("sair\n")
         ana.wait_for("bia encerrou o chat.")
     assert_clean_exit(ana)
@@ -169,12 +179,8 @@ def test_papo_talks_to_papo_and_sair_from_either_side_ends_both(run_process, qui
 
 
 def test_end_of_input_sends_fim_to_the_video_peer(run_process):
-    port = free_tcp_port()
-    bia = papo_server(run_process, "bia", port)
-    ana = video_client(run_process, "ana", port)
-    bia.wait_for("Connected with ana")
-    ana.write("oi\n")
-    bia.wait_for("ana: oi")
+    bia, ana = papo_server_with_video_client(run_process)
+    talk(ana, bia, "ana: oi")
     bia.close_stdin()
     ana.wait_for("bia: fim")
     assert_clean_exit(ana)
@@ -182,12 +188,8 @@ def test_end_of_input_sends_fim_to_the_video_peer(run_process):
 
 
 def test_ctrl_c_sends_fim_to_the_video_peer_without_traceback(run_process):
-    port = free_tcp_port()
-    bia = papo_server(run_process, "bia", port)
-    ana = video_client(run_process, "ana", port)
-    bia.wait_for("Connected with ana")
-    ana.write("oi\n")
-    bia.wait_for("ana: oi")  # now it is bia's turn: papo waits for a typed line
+    bia, ana = papo_server_with_video_client(run_process)
+    talk(ana, bia, "ana: oi")  # now it is bia's turn: papo waits for a typed line
     bia.popen.send_signal(signal.SIGINT)
     ana.wait_for("bia: fim")
     assert_clean_exit(ana)
@@ -195,26 +197,17 @@ def test_ctrl_c_sends_fim_to_the_video_peer_without_traceback(run_process):
 
 
 def test_a_peer_killed_mid_chat_is_reported_in_one_line(run_process):
-    port = free_tcp_port()
-    bia = papo_server(run_process, "bia", port)
-    ana = video_client(run_process, "ana", port)
-    bia.wait_for("Connected with ana")
-    ana.write("oi\n")
-    bia.wait_for("ana: oi")
-    bia.write("tudo bem?\n")
-    ana.wait_for("bia: tudo bem?")
+    bia, ana = papo_server_with_video_client(run_process)
+    talk(ana, bia, "ana: oi")
+    talk(bia, ana, "bia: tudo bem?")
     ana.popen.kill()
     bia.wait_for("the connection to ana dropped")
     assert_clean_exit(bia, 1)
 
 
 def test_papo_client_reports_a_vanished_papo_server(run_process):
-    port = free_tcp_port()
-    bia = papo_server(run_process, "bia", port)
-    ana = papo_client(run_process, "ana", port)
-    ana.wait_for("Connected with bia")
-    ana.write("oi\n")
-    bia.wait_for("ana: oi")
+    bia, ana = papo_pair(run_process)
+    talk(ana, bia, "ana: oi")
     bia.popen.kill()
     ana.wait_for("the connection to bia dropped")
     assert_clean_exit(ana, 1)
@@ -235,9 +228,7 @@ def test_a_port_really_in_use_gives_one_line_naming_it(run_process):
 def test_a_restarted_server_reuses_its_port_at_once(run_process):
     port = free_tcp_port()
     for _ in range(2):
-        bia = papo_server(run_process, "bia", port)
-        ana = papo_client(run_process, "ana", port)
-        ana.wait_for("Connected with bia")
+        bia, ana = papo_pair(run_process, port=port)
         ana.write("oi\n")
         bia.write("fim\n")  # the server closes first, so its port sits in TIME_WAIT
         assert_clean_exit(bia)
@@ -252,16 +243,11 @@ def test_client_with_no_server_gives_one_line_and_what_to_do(run_process):
 
 
 def test_moderno_papo_chat_is_full_duplex(run_process):
-    port = free_tcp_port()
-    bia = papo_server(run_process, "bia", port, "--moderno", lang="pt")
-    ana = papo_client(run_process, "ana", port, "--framed", lang="pt")
-    bia.wait_for("Conectado com ana")
-    ana.wait_for("Conectado com bia")
+    bia, ana = papo_pair(run_process, ("--moderno",), ("--framed",), lang="pt")
     bia.write("primeira\nsegunda\n")  # two in a row: no alternation in this mode
     ana.wait_for("bia: primeira")
     ana.wait_for("bia: segunda")
-    ana.write("resposta\n")
-    bia.wait_for("ana: resposta")
+    talk(ana, bia, "ana: resposta")
     ana.write("fim\n")
     bia.wait_for("ana encerrou o chat.")
     assert_clean_exit(bia)
@@ -288,11 +274,7 @@ def test_moderno_sends_one_json_envelope_per_line(run_process):
 
 
 def test_ctrl_c_on_a_moderno_side_ends_the_other(run_process):
-    port = free_tcp_port()
-    bia = papo_server(run_process, "bia", port, "--moderno")
-    ana = papo_client(run_process, "ana", port, "--moderno")
-    bia.wait_for("Connected with ana")
-    ana.wait_for("Connected with bia")
+    bia, ana = papo_pair(run_process, ("--moderno",), ("--moderno",))
     ana.popen.send_signal(signal.SIGINT)
     bia.wait_for("ana ended the chat.")
     assert_clean_exit(bia)
@@ -310,12 +292,8 @@ def test_moderno_on_one_side_only_is_explained_in_one_line(run_process):
 
 
 def test_a_line_over_1024_bytes_is_refused_and_the_next_one_is_sent(run_process):
-    port = free_tcp_port()
-    bia = papo_server(run_process, "bia", port)
-    ana = video_client(run_process, "ana", port)
-    bia.wait_for("Connected with ana")
-    ana.write("oi\n")
-    bia.wait_for("ana: oi")
+    bia, ana = papo_server_with_video_client(run_process)
+    talk(ana, bia, "ana: oi")
     bia.write("ç" * 600 + "\ncurta\n")
     ana.wait_for("bia: curta")
     ana.write("fim\n")
