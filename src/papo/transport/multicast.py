@@ -246,7 +246,8 @@ class MulticastReceiver:
         Reads up to :data:`~papo.protocol.limits.MAX_DATAGRAM_BYTES` + 1 bytes, so an
         oversize datagram is seen as such by the decoder rather than cut silently.
         """
-        self._socket.settimeout(timeout)
+        if self._socket.gettimeout() != timeout:  # settimeout costs two fcntl calls
+            self._socket.settimeout(timeout)
         try:
             payload, address = self._socket.recvfrom(MAX_DATAGRAM_BYTES + 1)
         except TimeoutError:
