@@ -96,7 +96,11 @@ def _beacon() -> list[Decoder]:
     beacon = _optional("papo.protocol.beacon")
     if beacon is None or not hasattr(beacon, "decode_beacon"):
         return []
-    return [Decoder("beacon.decode_beacon", beacon.decode_beacon, (beacon.Beacon,))]
+    announcements = (beacon.Beacon, beacon.RoomBeacon, beacon.Seek)
+    return [
+        Decoder("beacon.decode_beacon", beacon.decode_beacon, (beacon.Beacon,)),
+        Decoder("beacon.decode_announcement", beacon.decode_announcement, announcements),
+    ]
 
 
 def _record() -> list[Decoder]:
