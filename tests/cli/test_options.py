@@ -9,7 +9,8 @@ import io
 import pytest
 
 from papo.cli import build_parser
-from papo.cli.options import seconds_type, usage_handler
+from papo.cli.options import likely_holder, seconds_type, usage_handler
+from papo.errors import NetworkError
 
 
 def test_seconds_type_accepts_a_number_up_to_its_maximum() -> None:
@@ -55,3 +56,13 @@ def test_plain_and_json_output_cannot_be_asked_together(command: list[str]) -> N
     with pytest.raises(SystemExit), contextlib.redirect_stderr(err):
         parser.parse_args([*command, "--plain", "--json"])
     assert "not allowed with argument" in err.getvalue()
+
+
+def test_likely_holder_is_named_only_for_address_in_use_on_its_default_port() -> None:
+    taken = NetworkError("address_in_use", port=5050)
+    clearer = likely_holder(taken, 5050, 5050, "address_in_use_by_room")
+    assert clearer is not None
+    assert (clearer.code, clearer.details) == ("address_in_use_by_room", {"port": 5050})
+    assert likely_holder(taken, 5050, 6000, "address_in_use_by_room") is None
+    refused = NetworkError("connect_refused", address="127.0.0.1:5050")
+    assert likely_holder(refused, 5050, 5050, "address_in_use_by_room") is None

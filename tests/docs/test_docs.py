@@ -200,6 +200,15 @@ def test_each_language_has_its_own_navigation(site: Path) -> None:
     assert "Guias práticos" in portuguese and "How-to guides" not in portuguese
 
 
+@pytest.mark.parametrize("lang", ["en", "pt"])
+def test_tcp_tutorial_quotes_the_error_of_a_taken_shared_port(lang: str) -> None:
+    from papo.i18n import translate
+
+    page = (DOCS / lang / "tutorial" / "1-tcp.md").read_text("utf-8")
+    shown = " ".join(page.replace("\n    ", " ").split())
+    assert translate("address_in_use_by_room", lang, port=5050) in shown
+
+
 def test_every_protocol_limit_has_a_portuguese_description() -> None:
     hooks = _hooks()
     path = ROOT / "src" / "papo" / "protocol" / "limits.py"
@@ -253,7 +262,9 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 @pytest.mark.netns
 @pytest.mark.skipif(CHROMIUM is None, reason="no chromium to render the pages with")
 @pytest.mark.parametrize(("lang", "page"), [("en", "protocol"), ("pt", "tutorial/1-tcp")])
-def test_diagrams_render_in_a_browser_with_no_network(site: Path, lang: str, page: str) -> None:
+def test_diagrams_render_in_a_browser_with_no_network(
+    site: Path, lang: str, page: str, tmp_path: Path
+) -> None:
     """Material swaps each ``<pre class="mermaid">`` for a drawn ``<div class="mermaid">``
     once Mermaid runs; with no network that can only be the vendored copy."""
     html = site / SITE_PREFIX[lang] / page / "index.html"
@@ -265,15 +276,18 @@ def test_diagrams_render_in_a_browser_with_no_network(site: Path, lang: str, pag
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'chromium'}",  # not a profile another run holds
             "--virtual-time-budget=10000",
             "--dump-dom",
             html.as_uri(),
         ],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
     )
-    assert result.stdout.count('<div class="mermaid">') == diagrams, result.stderr[-2000:]
+    drawn = result.stdout.count('<div class="mermaid">')
+    assert drawn == diagrams, (result.returncode, result.stdout[-500:], result.stderr[-2000:])
 
 
 def test_mermaid_diagrams_are_sequence_diagrams_with_declared_participants() -> None:

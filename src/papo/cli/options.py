@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from papo.errors import NetworkError, PapoError
 from papo.i18n import LANGUAGES
 
 
@@ -89,6 +90,19 @@ def add_history_file_options(parser: argparse.ArgumentParser, pt: bool) -> None:
         action="store_true",
         help="não guarda o histórico local" if pt else "keep no local history",
     )
+
+
+def likely_holder(error: PapoError, port: int, holder_port: int, code: str) -> PapoError | None:
+    """A clearer ``address_in_use``: ``code`` when ``port`` is the default of another papo
+    program (``holder_port``), so the user learns which one probably holds it; else None.
+
+    ``papo tcp`` and ``papo serve`` both default to 5050: the handout's §1 is taught with
+    videos and gives no port to follow, and changing either default would break the
+    commands people already use.
+    """
+    if error.code == "address_in_use" and port == holder_port:
+        return NetworkError(code, port=port)
+    return None
 
 
 def seconds_type(maximum: float) -> Callable[[str], float]:

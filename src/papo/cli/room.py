@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import ssl
 
-from papo.cli.options import add_output_options
-from papo.errors import ConfigError
+from papo.cli.options import add_output_options, likely_holder
+from papo.errors import ConfigError, NetworkError
 from papo.protocol.room import DEFAULT_ROOM_PORT, HISTORY_MESSAGES, MAX_HISTORY_MESSAGES
 from papo.protocol.text import terminal_safe, validate_nick
+from papo.transport.tcp_pair import DEFAULT_CHAT_PORT
 
 #: Where ``papo serve`` listens unless told otherwise: this machine only. Use
 #: ``--host 0.0.0.0`` (IPv4), ``::`` (IPv6) or ``'*'`` (both) to open it to the network.
@@ -109,7 +110,13 @@ def _run_serve(args: argparse.Namespace) -> int:
     config = RoomServerConfig(
         host=args.host, port=args.port, rules=RoomRules(history_messages=args.history), tls=tls
     )
-    return run_server(config, args.lang)
+    try:
+        return run_server(config, args.lang)
+    except NetworkError as exc:
+        clearer = likely_holder(exc, args.port, DEFAULT_CHAT_PORT, "address_in_use_by_pair")
+        if clearer is None:
+            raise
+        raise clearer from exc
 
 
 def _run_connect(args: argparse.Namespace) -> int:

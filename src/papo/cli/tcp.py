@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from papo.cli.options import add_host_option, add_lang_option, add_port_option, usage_handler
+from papo.cli.options import (
+    add_host_option,
+    add_lang_option,
+    add_port_option,
+    likely_holder,
+    usage_handler,
+)
+from papo.errors import NetworkError
+from papo.protocol.room import DEFAULT_ROOM_PORT
 from papo.protocol.text import validate_nick
 from papo.transport.multicast import check_port
 from papo.transport.tcp_pair import DEFAULT_CHAT_PORT, DEFAULT_CLIENT_HOST, DEFAULT_SERVER_HOST
@@ -16,7 +24,13 @@ def _run(args: argparse.Namespace) -> int:
 
     name = validate_nick(args.name)
     options = PairOptions(host=args.host, port=check_port(args.port), framed=args.framed)
-    return run_pair(Role(args.role), name, options, args.lang)
+    try:
+        return run_pair(Role(args.role), name, options, args.lang)
+    except NetworkError as exc:
+        clearer = likely_holder(exc, options.port, DEFAULT_ROOM_PORT, "address_in_use_by_room")
+        if clearer is None:
+            raise
+        raise clearer from exc
 
 
 def _add_options(parser: argparse.ArgumentParser, pt: bool, server: bool) -> None:

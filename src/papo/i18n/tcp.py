@@ -110,4 +110,17 @@ CATALOG: dict[str, tuple[str, str]] = {
         "o cliente não mandou nada a tempo",
         "the client sent nothing in time",
     ),
+    # `papo tcp servidor` and `papo servidor` share a default port: name the likely holder
+    "address_in_use_by_room": (
+        "a porta {port} já está em uso, talvez por um servidor de salas (`papo servidor` "
+        "escuta na {port} por padrão): feche-o ou use --port com outra porta",
+        "port {port} is already in use, maybe by a room server (`papo serve` listens on "
+        "{port} by default): close it or pick another with --port",
+    ),
+    "address_in_use_by_pair": (
+        "a porta {port} já está em uso, talvez por um chat TCP 1:1 (`papo tcp servidor` "
+        "escuta na {port} por padrão): feche-o ou use --port com outra porta",
+        "port {port} is already in use, maybe by a 1:1 TCP chat (`papo tcp server` listens "
+        "on {port} by default): close it or pick another with --port",
+    ),
 }
