@@ -8,12 +8,10 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 
-from papo.protocol.framing import LineFramer
 from papo.protocol.message import ChatMessage
 from papo.protocol.room import (
     RoomMessage,
     ack_line,
-    decode_room,
     encode_room,
     join_line,
     welcome_line,
@@ -24,46 +22,23 @@ from papo.transport.tcp_server import RoomServerConfig
 from tests.transport.room_client_helpers import FAST, delivered_text, opened, status
 from tests.transport.room_helpers import RawClient, run, serving
 
-Handler = Callable[["ServerSide"], Awaitable[None]]
-
-
-class ServerSide:
-    """One connection of a scripted server: read the client's lines, write any bytes."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader, self.writer = reader, writer
-        self.framer = LineFramer()
-        self.pending: list[bytes] = []
-
-    async def line(self, timeout: float = 5.0) -> RoomMessage | None:
-        async with asyncio.timeout(timeout):
-            while not self.pending:
-                data = await self.reader.read(65536)
-                if not data:
-                    return None
-                self.pending.extend(item for item in self.framer.feed(data))  # type: ignore[misc]
-        decoded = decode_room(self.pending.pop(0))
-        assert isinstance(decoded, RoomMessage), decoded
-        return decoded
-
-    async def send(self, data: bytes) -> None:
-        self.writer.write(data)
-        await self.writer.drain()
+#: What a scripted server does with one connection (a RawClient on the server's side).
+Handler = Callable[[RawClient], Awaitable[None]]
 
 
 @contextlib.asynccontextmanager
-async def scripted(*handlers: Handler, port: int = 0) -> AsyncIterator[asyncio.Server]:
+async def scripted(*handlers: Handler) -> AsyncIterator[asyncio.Server]:
     """A server whose n-th connection runs ``handlers[n]`` (later ones: closed at once)."""
     queue = list(handlers)
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             if queue:
-                await queue.pop(0)(ServerSide(reader, writer))
+                await queue.pop(0)(RawClient(reader, writer))
         finally:
             writer.transport.abort()
 
-    server = await asyncio.start_server(serve, "127.0.0.1", port)
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
     try:
         yield server
     finally:
@@ -74,7 +49,7 @@ def port_of(server: asyncio.Server) -> int:
     return server.sockets[0].getsockname()[1]
 
 
-async def welcome(side: ServerSide, acks: bool) -> RoomMessage:
+async def welcome(side: RawClient, acks: bool) -> RoomMessage:
     hello = await side.line()
     assert hello is not None and hello.type == "join"
     await side.send(welcome_line(hello.message.user, [hello.message.user], acks=acks))
@@ -106,7 +81,7 @@ def test_every_line_is_acked_by_papo_serve_so_a_quit_reports_nothing() -> None:
 def test_the_client_sends_a_session_and_ids_and_resends_unacked_lines_after_a_rejoin() -> None:
     seen: list[RoomMessage] = []
 
-    async def swallow_then_die(side: ServerSide) -> None:
+    async def swallow_then_die(side: RawClient) -> None:
         await welcome(side, acks=True)
         for _ in range(2):
             line = await side.line()
@@ -114,7 +89,7 @@ def test_the_client_sends_a_session_and_ids_and_resends_unacked_lines_after_a_re
             seen.append(line)
         await side.send(ack_line(seen[0].message.id or ""))  # only the first one arrived
 
-    async def second_life(side: ServerSide) -> None:
+    async def second_life(side: RawClient) -> None:
         hello = await welcome(side, acks=True)
         seen.append(hello)
         again = await side.line()
@@ -196,7 +171,7 @@ def test_a_line_a_restarted_server_relays_again_is_shown_once() -> None:
 
 
 def test_lines_never_acked_are_reported_once_when_reconnecting_gives_up() -> None:
-    async def swallow(side: ServerSide) -> None:
+    async def swallow(side: RawClient) -> None:
         await welcome(side, acks=True)
         await side.line()
         await side.line()
@@ -221,7 +196,7 @@ def test_lines_never_acked_are_reported_once_when_reconnecting_gives_up() -> Non
 
 
 def test_quitting_before_the_server_confirmed_a_line_reports_it() -> None:
-    async def never_ack(side: ServerSide) -> None:
+    async def never_ack(side: RawClient) -> None:
         await welcome(side, acks=True)
         while await side.line() is not None:
             pass
@@ -241,7 +216,7 @@ def test_quitting_before_the_server_confirmed_a_line_reports_it() -> None:
 def test_an_old_server_without_acks_still_works_and_nothing_is_reported() -> None:
     lines: list[RoomMessage] = []
 
-    async def old_server(side: ServerSide) -> None:
+    async def old_server(side: RawClient) -> None:
         await welcome(side, acks=False)
         while (line := await side.line()) is not None:
             lines.append(line)
