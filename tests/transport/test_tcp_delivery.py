@@ -8,6 +8,9 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 
+import pytest
+
+from papo.errors import NetworkError
 from papo.protocol.message import ChatMessage
 from papo.protocol.room import (
     RoomMessage,
@@ -258,5 +261,36 @@ def test_an_old_client_without_a_session_gets_no_acks_and_sees_everything() -> N
                 kinds.append(message.type)
             assert "ack" not in kinds, kinds
             await ana.close()
+
+    run(body())
+
+
+def test_a_full_in_flight_window_waits_for_acks_then_fails_with_a_clear_error() -> None:
+    async def body() -> None:
+        two_read = asyncio.Event()
+
+        async def ack_the_first_late(side: RawClient) -> None:
+            await welcome(side, acks=True)
+            first = await side.line()
+            await side.line()
+            assert first is not None
+            two_read.set()
+            await side.send(ack_line(first.message.id or ""))
+            while await side.line() is not None:
+                pass
+
+        config = replace(FAST, max_unacked=2, send_timeout=0.5)
+        async with scripted(ack_the_first_late) as server:
+            ana, events = await opened(port_of(server), "ana", config)
+            await ana.send(ChatMessage(user="ana", data="one"))
+            await ana.send(ChatMessage(user="ana", data="two"))
+            await two_read.wait()
+            await ana.send(ChatMessage(user="ana", data="three"))  # room once "one" is acked
+            with pytest.raises(NetworkError) as info:
+                await ana.send(ChatMessage(user="ana", data="four"))
+            assert info.value.code == "room_unacked_full"
+            assert "2 messages are still waiting" in str(info.value)
+            await ana.close()
+            await events.ended()
 
     run(body())
