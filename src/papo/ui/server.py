@@ -7,13 +7,16 @@ import contextlib
 import signal
 import sys
 import time
+from collections.abc import Callable
 from typing import TextIO
 
+from papo.discovery.rooms import RoomAnnouncer
+from papo.errors import PapoError
 from papo.i18n import translate
 from papo.protocol.room_state import Log
 from papo.protocol.text import terminal_safe
 from papo.transport.tcp_server import RoomServer, RoomServerConfig
-from papo.ui.text import clock_stamp
+from papo.ui.text import clock_stamp, error_text
 
 
 def log_line(entry: Log, lang: str, moment: float | None = None) -> str:
@@ -42,13 +45,24 @@ def print_warning(code: str, lang: str, out: TextIO | None = None) -> None:
         print(translate(code, lang), file=out or sys.stderr, flush=True)
 
 
-def run_server(config: RoomServerConfig, lang: str, out: TextIO | None = None) -> int:
+def run_server(
+    config: RoomServerConfig,
+    lang: str,
+    out: TextIO | None = None,
+    announcer: RoomAnnouncer | None = None,
+) -> int:
     """Run the room server until Ctrl-C or SIGTERM; return the exit code."""
-    return asyncio.run(serve(config, lang, out or sys.stdout))
+    return asyncio.run(serve(config, lang, out or sys.stdout, announcer))
 
 
-async def serve(config: RoomServerConfig, lang: str, out: TextIO) -> int:
-    """Start the server, log to ``out``, and shut down gracefully on SIGINT/SIGTERM."""
+async def serve(
+    config: RoomServerConfig, lang: str, out: TextIO, announcer: RoomAnnouncer | None = None
+) -> int:
+    """Start the server, log to ``out``, and shut down gracefully on SIGINT/SIGTERM.
+
+    With an ``announcer`` the room is announced on the local network once it listens; a
+    network that refuses the beacons costs one warning line, never the server.
+    """
 
     def show(entry: Log) -> None:
         with contextlib.suppress(OSError, ValueError):
@@ -63,14 +77,27 @@ async def serve(config: RoomServerConfig, lang: str, out: TextIO) -> int:
         loop.add_signal_handler(number, stop.set)
     try:
         await server.start()
+        if announcer is not None:
+            await _announce(announcer, show, lang)
         await stop.wait()
         await server.close()
         show(Log("room_log_stopped"))
     finally:
         for number in signals:
             loop.remove_signal_handler(number)
+        if announcer is not None:
+            await announcer.close()
         await server.close()
     return 0
+
+
+async def _announce(announcer: RoomAnnouncer, show: Callable[[Log], None], lang: str) -> None:
+    try:
+        await announcer.start()
+    except PapoError as error:
+        show(Log("room_log_not_announced", {"why": error_text(error, lang)}))
+        return
+    show(Log("room_log_announced", {"name": announcer.announcement.name}))
 
 
 __all__ = ["log_line", "print_warning", "run_server", "serve"]
