@@ -16,6 +16,7 @@ from papo.i18n import translate
 from papo.protocol.sealed import Sealer
 from papo.session import Ended, ReceiverSession, SenderSession, is_quit_word
 from papo.transport.multicast import MulticastConfig, MulticastReceiver, MulticastSender
+from papo.ui.keyboard import read_line
 from papo.ui.text import clock_stamp, error_text, event_line
 
 
@@ -78,7 +79,7 @@ def run_sender(
                 translate("sender_ready", lang, nick=nick, group=config.group, port=config.port),
             )
             while True:
-                line = _read_line(stdin, prompt if interactive else None)
+                line = read_line(stdin, prompt if interactive else None)
                 if line is None or is_quit_word(line):
                     break
                 if not line.strip():
@@ -95,14 +96,3 @@ def run_sender(
         sender.send(session.farewell())
         _emit(out, translate("sent_quit", lang))
     return 0
-
-
-def _read_line(stdin: TextIO, prompt: str | None) -> str | None:
-    """One line without its newline, or None at end of input."""
-    if prompt is not None:
-        try:
-            return input(prompt)
-        except EOFError:
-            return None
-    line = stdin.readline()
-    return line.rstrip("\r\n") if line else None

@@ -31,6 +31,7 @@ from papo.session.pair import (
     Role,
 )
 from papo.transport.tcp_pair import PairConnection, PairListener, connect
+from papo.ui.keyboard import is_tty, read_line
 from papo.ui.text import error_text
 
 EXIT_ENDED = 0
@@ -127,7 +128,7 @@ def _run_handout(
     screen: _Screen,
 ) -> int:
     session = HandoutPairSession(role, name)
-    interactive = _is_tty(stdin) and _is_tty(screen.out)
+    interactive = is_tty(stdin) and is_tty(screen.out)
     prompt = translate("pair_prompt", screen.lang, name=name) if interactive else None
     try:
         if not _flush(conn, session):
@@ -145,7 +146,7 @@ def _run_handout(
             return _vanished(session.peer, screen)
         while True:
             if session.my_turn:
-                line = _read_line(stdin, prompt)
+                line = read_line(stdin, prompt)
                 if line is None:
                     return _leave(conn, session, screen)
                 try:
@@ -250,24 +251,6 @@ def _run_framed(
         conn.shutdown()
         screen.say("pair_local_ended")
         return EXIT_ENDED
-
-
-def _is_tty(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
-def _read_line(stdin: TextIO, prompt: str | None) -> str | None:
-    """One typed line without its newline, or None at end of input."""
-    if prompt is not None:
-        try:
-            return input(prompt)
-        except EOFError:
-            return None
-    line = stdin.readline()
-    return line.rstrip("\r\n") if line else None
 
 
 def _lines(stdin: TextIO):  # type: ignore[no-untyped-def]
