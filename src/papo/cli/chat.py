@@ -21,6 +21,7 @@ from papo.cli.multicast import add_multicast_options, multicast_config
 from papo.cli.options import add_history_file_options
 from papo.cli.passphrase import add_passphrase_option, passphrase_given, seal_from_args
 from papo.cli.room import add_tls_client_options, tls_from_args, tls_requested
+from papo.cli.server_choice import server_address
 from papo.errors import ConfigError
 from papo.protocol.text import terminal_safe, validate_nick
 from papo.transport.base import ChatTransport
@@ -110,7 +111,9 @@ def _unsigned_transport(args: argparse.Namespace, nick: str, signing: bool) -> C
 
         return build_nats_transport(args, nick)
     if getattr(args, "server", None):
-        host, port = parse_server(args.server)
+        host, port = server_address(args, parse_server, tls_requested(args))
+        # Found on the network: the history keeps the room under its real address.
+        args.server = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         try:
             from papo.transport.tcp_client import TcpRoomClient
         except ImportError:
@@ -293,9 +296,11 @@ def register(subparsers: argparse._SubParsersAction, lang: str) -> None:  # type
         "--server",
         metavar="HOST[:PORTA]" if pt else "HOST[:PORT]",
         help=(
-            f"entra na sala de um servidor TCP papo (porta padrão {DEFAULT_SERVER_PORT})"
+            f"entra na sala de um servidor TCP papo (porta padrão {DEFAULT_SERVER_PORT}; "
+            "auto: procura um na rede local)"
             if pt
-            else f"join the room of a papo TCP server (default port {DEFAULT_SERVER_PORT})"
+            else f"join the room of a papo TCP server (default port {DEFAULT_SERVER_PORT}; "
+            "auto: look for one on the local network)"
         ),
     )
     chat.add_argument(

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
+import socket
 import ssl
+from typing import TYPE_CHECKING
 
 from papo.cli.options import add_output_options, likely_holder
+from papo.cli.server_choice import server_address
 from papo.errors import ConfigError, NetworkError
 from papo.protocol.room import DEFAULT_ROOM_PORT, HISTORY_MESSAGES, MAX_HISTORY_MESSAGES
 from papo.protocol.text import terminal_safe, validate_nick
 from papo.transport.tcp_pair import DEFAULT_CHAT_PORT
+
+if TYPE_CHECKING:
+    from papo.discovery.rooms import RoomAnnouncer
 
 #: Where ``papo serve`` listens unless told otherwise: this machine only. Use
 #: ``--host 0.0.0.0`` (IPv4), ``::`` (IPv6) or ``'*'`` (both) to open it to the network.
@@ -111,7 +118,7 @@ def _run_serve(args: argparse.Namespace) -> int:
         host=args.host, port=args.port, rules=RoomRules(history_messages=args.history), tls=tls
     )
     try:
-        return run_server(config, args.lang)
+        return run_server(config, args.lang, announcer=_announcer(args, tls is not None))
     except NetworkError as exc:
         clearer = likely_holder(exc, args.port, DEFAULT_CHAT_PORT, "address_in_use_by_pair")
         if clearer is None:
@@ -119,11 +126,30 @@ def _run_serve(args: argparse.Namespace) -> int:
         raise clearer from exc
 
 
+def _announcer(args: argparse.Namespace, tls: bool) -> RoomAnnouncer | None:
+    """The room's announcer, unless ``--no-announce`` or it listens on loopback only."""
+    if args.no_announce or _loopback_only(args.host):
+        return None
+    from papo.discovery.rooms import RoomAnnouncer
+
+    return RoomAnnouncer(args.name or socket.gethostname(), args.port, tls=tls)
+
+
+def _loopback_only(host: str) -> bool:
+    """True for addresses that only this machine reaches (nobody on the network to tell)."""
+    if host.strip().casefold() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def _run_connect(args: argparse.Namespace) -> int:
     from papo.transport.tcp_client import TcpRoomClient
     from papo.ui.chat import run_chat
 
-    host, port = parse_address(args.server)
+    host, port = server_address(args, parse_address, tls_requested(args))
     nick = validate_nick(args.nick)
     tls = tls_from_args(args)
     mode = "json" if args.json else "plain" if args.plain else "auto"
@@ -184,6 +210,29 @@ def register(subparsers: argparse._SubParsersAction, lang: str) -> None:  # type
         metavar="ARQUIVO" if pt else "FILE",
         help="chave privada do certificado (PEM)" if pt else "the certificate's private key (PEM)",
     )
+    serve.add_argument(
+        "--name",
+        "--nome",
+        metavar="NOME" if pt else "NAME",
+        help=(
+            "nome com que a sala se anuncia na rede local (padrão: o nome desta máquina)"
+            if pt
+            else "the name the room is announced under on the local network "
+            "(default: this machine's name)"
+        ),
+    )
+    serve.add_argument(
+        "--no-announce",
+        "--sem-anuncio",
+        action="store_true",
+        help=(
+            "não anuncia a sala na rede local (quem entrar precisa do endereço); "
+            "só esta máquina (--host 127.0.0.1) nunca é anunciada"
+            if pt
+            else "do not announce the room on the local network (people need its "
+            "address); a room for this machine only (--host 127.0.0.1) is never announced"
+        ),
+    )
     serve.set_defaults(handler=_run_serve)
 
     connect = subparsers.add_parser(
@@ -195,9 +244,10 @@ def register(subparsers: argparse._SubParsersAction, lang: str) -> None:  # type
         "server",
         metavar="HOST[:PORTA]" if pt else "HOST[:PORT]",
         help=(
-            f"o servidor (porta padrão {DEFAULT_ROOM_PORT})"
+            f"o servidor (porta padrão {DEFAULT_ROOM_PORT}; auto: procura um na rede local)"
             if pt
-            else f"the server (default port {DEFAULT_ROOM_PORT})"
+            else f"the server (default port {DEFAULT_ROOM_PORT}; auto: look for one on the "
+            "local network)"
         ),
     )
     connect.add_argument(
