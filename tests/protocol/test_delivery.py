@@ -7,8 +7,13 @@ connection, the receivers' memory of shown lines, and what clients without a ses
 
 from __future__ import annotations
 
-import pytest
+import json
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from papo.errors import DecodeError
 from papo.protocol.delivery import (
     MAX_UNACKED_LINES,
     REMEMBERED_IDS_PER_SESSION,
@@ -158,6 +163,27 @@ def test_a_bad_session_token_is_a_decode_error(session: str) -> None:
 def test_a_bad_acks_flag_is_a_decode_error() -> None:
     line = b'{"user":"ana","data":"","type":"welcome","acks":"yes"}'
     assert not isinstance(decode_room(line), RoomMessage)
+
+
+_ANY_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=80),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=5,
+)
+
+
+@given(st.sampled_from(["join", "welcome", "ack"]), _ANY_JSON, _ANY_JSON, _ANY_JSON)
+def test_any_session_acks_or_id_value_decodes_or_is_refused_never_raises(
+    kind: str, session: object, acks: object, line_id: object
+) -> None:
+    body = {"user": "ana", "data": "", "type": kind, "session": session, "acks": acks}
+    body["id"] = line_id
+    result = decode_room(json.dumps(body).encode())
+    assert isinstance(result, RoomMessage | DecodeError)
+    if isinstance(result, RoomMessage) and kind == "join":
+        assert result.session is None or result.session == session
 
 
 # --- the room ---------------------------------------------------------------------------------
