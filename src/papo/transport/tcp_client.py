@@ -311,7 +311,7 @@ class TcpRoomClient:
                 async with asyncio.timeout(LEAVE_TIMEOUT_SECONDS):
                     await self._write(leave_line(self._nick))
                     self._leaving = True
-        if self._leaving and self._inflight and self._task is not None:
+        if self._leaving and self._connected and self._inflight and self._task is not None:
             # The server acks what it got before our leave, then closes: read that far.
             await asyncio.wait({self._task}, timeout=LEAVE_TIMEOUT_SECONDS)
         self._connected = False
