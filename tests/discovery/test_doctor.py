@@ -135,6 +135,33 @@ def test_self_test_hears_its_own_beacon_on_loopback_and_no_peers(free_port: int)
     assert peers == []
 
 
+@pytest.mark.netns
+def test_self_test_lists_the_room_servers_that_answer_and_not_as_peers(free_port: int) -> None:
+    import asyncio
+
+    from papo.discovery.beacon import BeaconDiscovery
+    from papo.discovery.rooms import RoomAnnouncer
+
+    async def body() -> tuple[list[Finding], list[object]]:
+        announcer = RoomAnnouncer(
+            "Turma \x1b[31mA",
+            5050,
+            discovery=lambda interface: BeaconDiscovery(interface, port=free_port),
+        )
+        await announcer.start()
+        try:
+            return await self_test(None, 1.0, port=free_port)  # type: ignore[return-value]
+        finally:
+            await announcer.close()
+
+    findings, peers = asyncio.run(body())
+    rooms = [finding for finding in findings if finding.code == "doctor_rooms_seen"]
+    assert len(rooms) == 1 and rooms[0].details["count"] == 1
+    assert "127.0.0.1:5050" in str(rooms[0].details["rooms"])
+    assert "\x1b" not in str(rooms[0].details["rooms"])
+    assert peers == []
+
+
 @pytest.mark.parametrize("lang", ["pt", "en"])
 def test_report_has_one_line_per_finding_and_numbered_next_steps(lang: str) -> None:
     report = DoctorReport(

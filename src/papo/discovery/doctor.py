@@ -27,8 +27,10 @@ from enum import StrEnum
 
 from papo.discovery.beacon import BEACON_GROUP, BEACON_PORT, BEACON_TTL, BeaconDiscovery
 from papo.discovery.interfaces import Interface, list_interfaces
+from papo.discovery.rooms import MAX_ROOMS_FOUND
 from papo.errors import ConfigError, NetworkError
-from papo.protocol.beacon import Beacon, PeerSighting
+from papo.protocol.beacon import Beacon, PeerSighting, RoomSighting
+from papo.protocol.text import terminal_safe
 
 #: Seconds the self-test listens for other papo nodes.
 DOCTOR_LISTEN_SECONDS = 3.0
@@ -229,10 +231,18 @@ async def self_test(
     """Send test beacons, see whether they come back, and collect the peers that answer."""
     seen: dict[str, PeerSighting] = {}
 
+    rooms: dict[tuple[str, int], RoomSighting] = {}
+
     def found(sighting: PeerSighting) -> None:
         seen.setdefault(sighting.node or sighting.host, sighting)
 
-    discovery = BeaconDiscovery(spec, group=group, port=port, interval=DOCTOR_BEACON_INTERVAL)
+    def room_found(sighting: RoomSighting) -> None:
+        if len(rooms) < MAX_ROOMS_FOUND:
+            rooms.setdefault((sighting.host, sighting.port), sighting)
+
+    discovery = BeaconDiscovery(
+        spec, group=group, port=port, interval=DOCTOR_BEACON_INTERVAL, on_room=room_found
+    )
     probe = Beacon(
         node=f"doctor-{secrets.token_hex(4)}", nick=DOCTOR_NICK, port=DOCTOR_ANNOUNCED_PORT
     )
@@ -289,6 +299,13 @@ async def self_test(
                     "doctor_next_peer",
                 ),
             )
+        )
+    if rooms:
+        listed = ", ".join(
+            f"{terminal_safe(room.name)!r} ({room.host}:{room.port})" for room in rooms.values()
+        )
+        findings.append(
+            Finding("doctor_rooms_seen", Level.OK, {"count": len(rooms), "rooms": listed})
         )
     return findings, peers
 

@@ -30,9 +30,11 @@ CATALOG: dict[str, tuple[str, str]] = {
         "announced on the local network as {name!r}: `papo chat --server auto` finds it",
     ),
     "room_log_not_announced": (
-        "não foi possível anunciar a sala na rede local ({why}); quem entrar precisa "
-        "do endereço",
-        "could not announce the room on the local network ({why}); people need its "
-        "address to join",
+        "não foi possível anunciar a sala na rede local ({why}); quem entrar precisa do endereço",
+        "could not announce the room on the local network ({why}); people need its address to join",
+    ),
+    "doctor_rooms_seen": (
+        "{count} sala(s) de servidor anunciada(s) na rede: {rooms} (`papo chat --server auto`)",
+        "{count} room server(s) announced on the network: {rooms} (`papo chat --server auto`)",
     ),
 }
