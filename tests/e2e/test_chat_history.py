@@ -6,20 +6,12 @@ from pathlib import Path
 
 import pytest
 from conftest import MULTICAST_PY, PAPO, free_udp_port
+from terminals import untimed
 
 pytestmark = pytest.mark.netns
 
 IN_ROOM = "in the room of multicast group"
 WELCOME = "-- You are ana. Type and press Enter; /help lists the commands; sair or /quit leaves."
-
-
-def untimed(lines: list[str]) -> list[str]:
-    """The lines without their ``[HH:MM:SS] `` stamp (checked to be there)."""
-    out = []
-    for line in lines:
-        assert line[0] == "[" and line[9:11] == "] ", line
-        out.append(line[11:])
-    return out
 
 
 def start_chat(run_process, nick: str, port: int, history: Path | None, *extra: str):

@@ -10,6 +10,7 @@ import sys
 
 import pytest
 from conftest import MULTICAST_PY, PAPO, ROOT, free_udp_port, papo_env
+from terminals import untimed
 
 pytestmark = pytest.mark.netns
 
@@ -22,15 +23,6 @@ def send_raw(payload: bytes, port: int) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP) as sock:
         sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, struct.pack("b", 1))
         sock.sendto(payload, (GROUP, port))
-
-
-def untimed(lines: list[str]) -> list[str]:
-    """The lines without their ``[HH:MM:SS] `` stamp (checked to be there)."""
-    out = []
-    for line in lines:
-        assert line[0] == "[" and line[9:11] == "] ", line
-        out.append(line[11:])
-    return out
 
 
 def start_chat(run_process, nick: str, port: int, *extra: str, lang: str = "en"):

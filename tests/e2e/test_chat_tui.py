@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import shlex
 import shutil
 import socket
 import struct
-import subprocess
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
-from conftest import PAPO, ROOT, free_udp_port, papo_env
+from conftest import PAPO, free_udp_port
+from terminals import Tmux
 
 pytestmark = [
     pytest.mark.netns,
@@ -23,63 +20,6 @@ pytestmark = [
 
 GROUP = "224.3.29.71"
 STAMP = r"\[\d\d:\d\d:\d\d\] "
-
-
-class Tmux:
-    """A private tmux server (its own socket) whose sessions run papo in a real terminal."""
-
-    def __init__(self) -> None:
-        self.base = ["tmux", "-u", "-L", f"papo-test-{os.getpid()}-{time.monotonic_ns()}"]
-        self.base += ["-f", "/dev/null"]
-
-    def run(self, *args: str) -> str:
-        result = subprocess.run(
-            [*self.base, *args], capture_output=True, text=True, timeout=10, check=True
-        )
-        return result.stdout
-
-    def chat(self, name: str, nick: str, port: int, width: int = 100, height: int = 30) -> None:
-        env = {k: v for k, v in papo_env("en").items() if k in ("PYTHONPATH", "LANG", "PATH")}
-        env["TERM"] = "tmux-256color"
-        command = ["env", *(f"{k}={v}" for k, v in env.items()), *PAPO]
-        command += ["chat", nick, "--port", str(port)]
-        self.run(
-            "new-session", "-d", "-s", name, "-x", str(width), "-y", str(height),
-            "-c", str(ROOT), shlex.join(command),
-        )  # fmt: skip
-        self.run("set-option", "-t", name, "remain-on-exit", "on")
-
-    def type(self, target: str, text: str, enter: bool = False) -> None:
-        self.run("send-keys", "-t", target, "-l", text)
-        if enter:
-            self.run("send-keys", "-t", target, "Enter")
-
-    def screen(self, target: str, history: bool = False, escapes: bool = False) -> list[str]:
-        args = ["capture-pane", "-p", "-J", "-t", target]
-        if history:
-            args += ["-S", "-"]
-        if escapes:
-            args.append("-e")
-        return [line.rstrip() for line in self.run(*args).split("\n")]
-
-    def wait_for(
-        self, target: str, condition: Callable[[list[str]], bool], timeout: float = 20.0
-    ) -> list[str]:
-        deadline = time.monotonic() + timeout
-        while True:
-            lines = self.screen(target, history=True)
-            if condition(lines):
-                return lines
-            if time.monotonic() > deadline:
-                raise AssertionError(f"screen of {target} never matched:\n" + "\n".join(lines))
-            time.sleep(0.05)  # polling a screen: there is no event to await
-
-    def wait_text(self, target: str, pattern: str, timeout: float = 20.0) -> list[str]:
-        regex = re.compile(pattern)
-        return self.wait_for(target, lambda lines: any(regex.search(ln) for ln in lines), timeout)
-
-    def close(self) -> None:
-        subprocess.run([*self.base, "kill-server"], capture_output=True, timeout=10, check=False)
 
 
 @pytest.fixture
@@ -101,9 +41,9 @@ def send_raw(payload: bytes, port: int) -> None:
 
 def start_pair(tmux: Tmux) -> int:
     port = free_udp_port()
-    tmux.chat("a", "ana", port)
+    tmux.start("a", ["chat", "ana", "--port", str(port)])
     tmux.wait_text("a", r"^ana>$")
-    tmux.chat("b", "bob", port)
+    tmux.start("b", ["chat", "bob", "--port", str(port)])
     tmux.wait_text("b", r"^bob>$")
     tmux.wait_text("a", STAMP + "-- bob joined the room")
     return port
