@@ -178,8 +178,9 @@ class RoomServer:
         self._addresses: list[tuple[str, int]] = []
         self._clients: dict[int, _Client] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        # Lines on their way out, in order: (recipients, the lines they all get).
-        self._outbox: list[tuple[tuple[int, ...], list[bytes]]] = []
+        # Lines on their way out, in order: (recipients, the lines they all get), or
+        # ((conn,), None): close conn once what came before is written.
+        self._outbox: list[tuple[tuple[int, ...], list[bytes] | None]] = []
         self._outbox_bytes = 0
         self._flush_scheduled = False
         self._flushing = False
@@ -318,8 +319,7 @@ class RoomServer:
 
     async def _finish(self, client: _Client) -> None:
         """Write out what is left for ``client``, close it; abort it if that takes too long."""
-        self._flush()
-        self._close_client(client)
+        self._post_close(client.conn)
         transport = client.transport
         with contextlib.suppress(TimeoutError, ConnectionError, OSError):
             await asyncio.wait_for(client.writer.wait_closed(), self.config.shutdown_grace)
@@ -391,21 +391,26 @@ class RoomServer:
             elif isinstance(action, Send):
                 self._post((action.conn,), action.line)
             elif isinstance(action, Close):
-                client = self._clients.get(action.conn)
-                if client is not None:
-                    self._flush()  # the lines before the Close go out first
-                    self._close_client(client)
+                self._post_close(action.conn)
             else:
                 self._log(action)
 
     def _post(self, conns: tuple[int, ...], line: bytes) -> None:
         """Put ``line`` in the outbox for ``conns``; it goes out with this pass's others."""
         outbox = self._outbox
-        if outbox and outbox[-1][0] == conns:  # the common case: the same recipients again
-            outbox[-1][1].append(line)
+        if outbox and outbox[-1][0] == conns and outbox[-1][1] is not None:
+            outbox[-1][1].append(line)  # the common case: the same recipients again
         else:
             outbox.append((conns, [line]))
         self._outbox_bytes += len(line)
+        self._schedule_flush()
+
+    def _post_close(self, conn: int) -> None:
+        """Close ``conn`` once the lines already in the outbox for it are written."""
+        self._outbox.append(((conn,), None))
+        self._schedule_flush()
+
+    def _schedule_flush(self) -> None:
         if self._flushing:
             return  # the running flush schedules the next one
         if self._outbox_bytes >= OUTBOX_FLUSH_BYTES:
@@ -424,14 +429,18 @@ class RoomServer:
         self._outbox_bytes = 0
         self._flushing = True
         try:
-            if len(outbox) == 1:  # one set of recipients: the same bytes for all of them
+            if len(outbox) == 1 and outbox[0][1] is not None:  # the same bytes for everyone
                 conns, lines = outbox[0]
                 data = lines[0] if len(lines) == 1 else b"".join(lines)
                 for conn in conns:
                     self._write(conn, data)
                 return
             per_conn: dict[int, list[bytes]] = {}
+            closing: list[int] = []
             for conns, lines in outbox:
+                if lines is None:
+                    closing.append(conns[0])
+                    continue
                 data = lines[0] if len(lines) == 1 else b"".join(lines)
                 for conn in conns:
                     pieces = per_conn.get(conn)
@@ -441,6 +450,10 @@ class RoomServer:
                         pieces.append(data)
             for conn, pieces in per_conn.items():
                 self._write(conn, pieces[0] if len(pieces) == 1 else b"".join(pieces))
+            for conn in closing:
+                client = self._clients.get(conn)
+                if client is not None:
+                    self._close_client(client)
         finally:
             self._flushing = False
             if self._outbox and not self._flush_scheduled:  # posted while flushing
@@ -452,6 +465,8 @@ class RoomServer:
         if client is None or client.closing:
             return
         transport = client.transport
+        if transport.is_closing():  # lost: its reader has yet to tell the room
+            return
         try:
             transport.write(data)
         except (RuntimeError, OSError):  # closing under us: its reader ends it
