@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 from conftest import ROOT, free_tcp_port, free_udp_port
@@ -89,6 +90,17 @@ def test_addresses_build_the_transports_they_name_and_refuse_unknown_options() -
         connect("papo://127.0.0.1", "not a nick")
 
 
+@contextlib.asynccontextmanager
+async def room_server() -> AsyncIterator[tuple[str, RoomServer]]:
+    """A real room server on 127.0.0.1 for one test: its ``papo://`` address, and itself."""
+    server = RoomServer(RoomServerConfig(host="127.0.0.1", port=0))
+    await server.start()
+    try:
+        yield f"papo://127.0.0.1:{server.port}", server
+    finally:
+        await server.close()
+
+
 async def next_matching(
     client: ChatClient, predicate: Callable[[ClientEvent], bool], seen: list[ClientEvent]
 ) -> ClientEvent:
@@ -108,10 +120,7 @@ def said(user: str, text: str) -> Callable[[ClientEvent], bool]:
 
 def test_two_library_clients_talk_through_a_real_room_server() -> None:
     async def body() -> None:
-        server = RoomServer(RoomServerConfig(host="127.0.0.1", port=0))
-        await server.start()
-        try:
-            address = f"papo://127.0.0.1:{server.port}"
+        async with room_server() as (address, server):
             seen: list[ClientEvent] = []
             async with connect(address, "ana") as ana, connect(address, "bia") as bia:
                 await next_matching(ana, lambda e: "bia" in ana.roster, seen)
@@ -130,18 +139,13 @@ def test_two_library_clients_talk_through_a_real_room_server() -> None:
             async with asyncio.timeout(WAIT):  # the server sees both leave: poll its count
                 while server.client_count:
                     await asyncio.sleep(0.01)
-        finally:
-            await server.close()
 
     asyncio.run(body())
 
 
 def test_a_client_sees_who_leaves_and_its_iteration_ends_when_it_closes() -> None:
     async def body() -> None:
-        server = RoomServer(RoomServerConfig(host="127.0.0.1", port=0))
-        await server.start()
-        try:
-            address = f"papo://127.0.0.1:{server.port}"
+        async with room_server() as (address, _server):
             seen: list[ClientEvent] = []
             async with connect(address, "ana") as ana:
                 async with connect(address, "bia"):
@@ -154,18 +158,13 @@ def test_a_client_sees_who_leaves_and_its_iteration_ends_when_it_closes() -> Non
                 await ana.close()
                 rest = [event async for event in ana]
             assert all(isinstance(event, ChatLine | Notice) for event in rest)
-        finally:
-            await server.close()
 
     asyncio.run(body())
 
 
 def test_a_client_that_stops_reading_drops_the_oldest_events_and_counts_them() -> None:
     async def body() -> None:
-        server = RoomServer(RoomServerConfig(host="127.0.0.1", port=0))
-        await server.start()
-        try:
-            address = f"papo://127.0.0.1:{server.port}"
+        async with room_server() as (address, _server):
             ana = connect(address, "ana")
             ana._max_queue = 5
             async with ana, connect(address, "bia") as bia:
@@ -176,8 +175,6 @@ def test_a_client_that_stops_reading_drops_the_oldest_events_and_counts_them() -
                 await next_matching(ana, said("bia", "last"), seen)
                 assert ana.dropped_events > 0
                 assert not any(said("bia", "line 0")(event) for event in seen)  # oldest went
-        finally:
-            await server.close()
 
     asyncio.run(body())
 
@@ -238,10 +235,7 @@ def test_library_clients_with_identities_sign_and_judge_through_a_room_server() 
         return NickOwnership(NickIdentity(bytes([seed]) * 32), NickPins())
 
     async def body() -> None:
-        server = RoomServer(RoomServerConfig(host="127.0.0.1", port=0))
-        await server.start()
-        try:
-            address = f"papo://127.0.0.1:{server.port}"
+        async with room_server() as (address, _server):
             seen: list[ClientEvent] = []
             async with (
                 connect(address, "ana", ownership=ownership(1)) as ana,
@@ -256,7 +250,5 @@ def test_library_clients_with_identities_sign_and_judge_through_a_room_server() 
             assert first.impostor is None and second.impostor is None
             pinned = [e for e in seen if isinstance(e, Notice) and e.code == "nick_key_pinned"]
             assert [notice.details["nick"] for notice in pinned] == ["ana"]
-        finally:
-            await server.close()
 
     asyncio.run(body())
