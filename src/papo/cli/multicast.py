@@ -56,52 +56,55 @@ def multicast_config(args: argparse.Namespace) -> MulticastConfig:
     ).validated()
 
 
+def _handout_settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """``(config, nick, seal)`` of a sender or receiver, all checked."""
+    nick = validate_nick(args.nick)
+    config = multicast_config(args)
+    return config, nick, seal_from_args(args, config.group, config.port)
+
+
 def _run_send(args: argparse.Namespace) -> int:
     from papo.ui.handout import run_sender
 
-    nick = validate_nick(args.nick)
-    config = multicast_config(args)
-    seal = seal_from_args(args, config.group, config.port)
+    config, nick, seal = _handout_settings(args)
     return run_sender(config, nick, args.lang, seal=seal)
 
 
 def _run_receive(args: argparse.Namespace) -> int:
     from papo.ui.handout import run_receiver
 
-    nick = validate_nick(args.nick)
-    config = multicast_config(args)
-    seal = seal_from_args(args, config.group, config.port)
+    config, nick, seal = _handout_settings(args)
     return run_receiver(config, nick, args.lang, seal=seal)
 
 
 def register(subparsers: argparse._SubParsersAction, lang: str) -> None:  # type: ignore[type-arg]
     """Add ``send`` and ``receive`` with their handout (pt-BR) and English aliases."""
     pt = lang == "pt"
-    nick_help = "seu nome no chat" if pt else "your name in the chat"
-    send = subparsers.add_parser(
-        "send",
-        aliases=["emissor", "sender"],
-        help=(
+    roles = [
+        (
+            "send",
+            ["emissor", "sender"],
             "emissor multicast: envia cada linha digitada até 'sair'"
             if pt
-            else "multicast sender: sends each typed line until 'sair'"
+            else "multicast sender: sends each typed line until 'sair'",
+            _run_send,
         ),
-    )
-    send.add_argument("nick", metavar="NOME" if pt else "NICK", help=nick_help)
-    add_multicast_options(send, lang)
-    add_passphrase_option(send, lang)
-    send.set_defaults(handler=_run_send)
-
-    receive = subparsers.add_parser(
-        "receive",
-        aliases=["receptor", "receiver"],
-        help=(
+        (
+            "receive",
+            ["receptor", "receiver"],
             "receptor multicast: mostra as mensagens do grupo até alguém digitar 'sair'"
             if pt
-            else "multicast receiver: shows the group's messages until someone types 'sair'"
+            else "multicast receiver: shows the group's messages until someone types 'sair'",
+            _run_receive,
         ),
-    )
-    receive.add_argument("nick", metavar="NOME" if pt else "NICK", help=nick_help)
-    add_multicast_options(receive, lang)
-    add_passphrase_option(receive, lang)
-    receive.set_defaults(handler=_run_receive)
+    ]
+    for name, aliases, help_text, handler in roles:
+        parser = subparsers.add_parser(name, aliases=aliases, help=help_text)
+        parser.add_argument(
+            "nick",
+            metavar="NOME" if pt else "NICK",
+            help="seu nome no chat" if pt else "your name in the chat",
+        )
+        add_multicast_options(parser, lang)
+        add_passphrase_option(parser, lang)
+        parser.set_defaults(handler=handler)
