@@ -185,7 +185,7 @@ def test_theme_speaks_the_language_of_each_build(site: Path, lang: str, page: st
 def test_language_switcher_goes_to_the_same_page_in_the_other_language(
     site: Path, lang: str, page: str, english: str, portuguese: str
 ) -> None:
-    """Relative links, so the switcher works from a copy of the site opened as files."""
+    """Relative links, so the switcher works under any path the site is served from."""
     html = _html(site, lang, page)
     links = dict(
         (code, href) for href, code in re.findall(r'<a href="([^"]*)" hreflang="(\w+)"', html)
