@@ -8,7 +8,7 @@ import socket
 import ssl
 from typing import TYPE_CHECKING
 
-from papo.cli.options import add_output_options, likely_holder
+from papo.cli.options import add_output_options, add_port_option, likely_holder
 from papo.cli.server_choice import server_address
 from papo.errors import ConfigError, NetworkError
 from papo.protocol.room import DEFAULT_ROOM_PORT, HISTORY_MESSAGES, MAX_HISTORY_MESSAGES
@@ -179,12 +179,7 @@ def register(subparsers: argparse._SubParsersAction, lang: str) -> None:  # type
             "0.0.0.0 opens it to the network over IPv4, :: over IPv6, '*' over both)"
         ),
     )
-    serve.add_argument(
-        "--port",
-        type=int,
-        default=DEFAULT_ROOM_PORT,
-        help="porta TCP (padrão: %(default)s)" if pt else "TCP port (default: %(default)s)",
-    )
+    add_port_option(serve, pt, default=DEFAULT_ROOM_PORT)
     serve.add_argument(
         "--history",
         type=int,
