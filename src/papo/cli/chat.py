@@ -181,6 +181,13 @@ def room_name(args: argparse.Namespace) -> str:
     return f"{config.group}:{config.port}"
 
 
+def alone_hint(args: argparse.Namespace) -> str | None:
+    """What to tell a user left alone: only where nobody may mean a network problem."""
+    if getattr(args, "server", None) or getattr(args, "nats", None):
+        return None  # a room server's or a cluster's empty room is just empty
+    return "chat_alone_p2p" if getattr(args, "p2p", False) else "chat_alone_multicast"
+
+
 def run(args: argparse.Namespace) -> int:
     """Handler of ``papo chat``: pick nick, transport and mode, then run the window."""
     from papo.ui.chat import run_chat
@@ -189,9 +196,16 @@ def run(args: argparse.Namespace) -> int:
     ownership = ownership_from_args(args)
     transport = build_transport(args, nick, ownership.identity if ownership else None)
     mode = "json" if args.json else "plain" if args.plain else "auto"
+    hint = alone_hint(args)
     if args.no_history:
         return run_chat(
-            transport, nick, args.lang, mode=mode, scrollback=args.scrollback, ownership=ownership
+            transport,
+            nick,
+            args.lang,
+            mode=mode,
+            scrollback=args.scrollback,
+            ownership=ownership,
+            alone_hint=hint,
         )
     from papo.store.history import HistoryStore, default_history_path
     from papo.transport.recorded import RecordedTransport
@@ -210,6 +224,7 @@ def run(args: argparse.Namespace) -> int:
             scrollback=args.scrollback,
             warning=error,
             ownership=ownership,
+            alone_hint=hint,
         )
     with store:
         recorded = RecordedTransport(transport, store, room_name(args), nick)
@@ -221,6 +236,7 @@ def run(args: argparse.Namespace) -> int:
             history=recorded,
             scrollback=args.scrollback,
             ownership=ownership,
+            alone_hint=hint,
         )
 
 

@@ -37,4 +37,16 @@ CATALOG: dict[str, tuple[str, str]] = {
         "{count} sala(s) de servidor anunciada(s) na rede: {rooms} (`papo chat --server auto`)",
         "{count} room server(s) announced on the network: {rooms} (`papo chat --server auto`)",
     ),
+    "chat_alone_multicast": (
+        "ninguém mais apareceu em {seconds:g} s. Os outros usam um servidor? "
+        "`papo chat --server auto`. Vocês não se veem? `papo doctor` diz por quê",
+        "nobody else showed up in {seconds:g} s. Do the others use a server? "
+        "`papo chat --server auto`. Can't you see each other? `papo doctor` says why",
+    ),
+    "chat_alone_p2p": (
+        "nenhum par apareceu em {seconds:g} s: `papo doctor` diz se os beacons passam; "
+        "numa VPN ou rede que bloqueia multicast, use --peer HOST:PORTA",
+        "no peer showed up in {seconds:g} s: `papo doctor` says whether beacons get "
+        "through; on a VPN or a network that blocks multicast, use --peer HOST:PORT",
+    ),
 }

@@ -42,6 +42,9 @@ LEAVE_TEXT = "saiu / left"
 #: The chat commands, in the order ``/help`` lists them.
 COMMANDS = ("help", "who", "msg", "nick", "me", "history", "clear", "quit")
 
+#: Seconds alone in a room before the chat says how others could be found (once).
+ALONE_HINT_SECONDS = 15.0
+
 #: Messages ``/history`` shows when given no number.
 DEFAULT_HISTORY_LINES = 20
 
@@ -258,8 +261,13 @@ class ChatSession:
         *,
         clock: Callable[[], float] = time.time,
         ownership: NickOwnership | None = None,
+        alone_hint: str | None = None,
     ) -> None:
         self.nick = validate_nick(nick)
+        # An i18n code shown once if nobody else shows up for ALONE_HINT_SECONDS (the
+        # transport knows what "nobody" may mean: a firewall, another group...).
+        self._alone_hint = alone_hint
+        self._alone_since = clock()
         self.roster: tuple[str, ...] = (self.nick,)
         self._clock = clock
         self._ownership = ownership
@@ -404,11 +412,16 @@ class ChatSession:
         return []
 
     def tick(self) -> list[UiEvent]:
-        """What to show as time passes: parts of split messages that never completed."""
+        """What to show as time passes: parts of split messages that never completed,
+        and the alone hint once nobody else has shown up for :data:`ALONE_HINT_SECONDS`."""
         now = self._clock()
         shown: list[UiEvent] = []
         for part in self._splits.expire(now):
             shown.extend(self._delivered(part, now))
+        if self._alone_hint is not None and now - self._alone_since >= ALONE_HINT_SECONDS:
+            if set(self.roster) <= {self.nick}:
+                shown.append(Notice(self._alone_hint, now, {"seconds": ALONE_HINT_SECONDS}))
+            self._alone_hint = None
         return shown
 
     def _judge(self, message: ChatMessage, now: float) -> list[UiEvent]:
@@ -492,6 +505,8 @@ class ChatSession:
     def _roster_changed(self, nicks: tuple[str, ...], now: float) -> list[UiEvent]:
         previous = set(self.roster)
         self.roster = nicks
+        if set(nicks) - {self.nick}:
+            self._alone_hint = None  # someone came: nothing to explain
         notices: list[UiEvent] = []
         for nick in nicks:
             if nick in previous or nick == self.nick:

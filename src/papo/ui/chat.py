@@ -448,6 +448,7 @@ def run_chat(
     scrollback: int | None = None,
     warning: PapoError | None = None,
     ownership: NickOwnership | None = None,
+    alone_hint: str | None = None,
 ) -> int:
     """Open ``transport`` as ``nick`` and run the chat window; return the exit code.
 
@@ -455,13 +456,14 @@ def run_chat(
     (None: :data:`SCROLLBACK_LINES` in the TUI, none in plain and JSON modes).
     ``warning`` is shown after the welcome (e.g. why there is no history).
     ``ownership`` (``--identity``) judges who owns each nick (see
-    :mod:`papo.session.identity`).
+    :mod:`papo.session.identity`). ``alone_hint``: the i18n code shown once if nobody
+    else shows up (see :data:`papo.session.chat.ALONE_HINT_SECONDS`).
     """
     stdin = sys.stdin if stdin is None else stdin
     stdout = sys.stdout if stdout is None else stdout
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
-    session = ChatSession(nick, ownership=ownership)
+    session = ChatSession(nick, ownership=ownership, alone_hint=alone_hint)
     chosen = choose_mode(mode, stdin, stdout)
     view = _make_view(chosen, lang, session, stdin, stdout)
     view.show(Notice("chat_welcome", time.time(), {"nick": session.nick}))
