@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 
 from papo.cli.chat import alone_hint
+from papo.protocol.message import ChatMessage
 from papo.session.chat import ALONE_HINT_SECONDS, ChatSession, Notice
-from papo.transport.base import RosterChanged
+from papo.transport.base import Delivered, RosterChanged
 
 
 class Clock:
@@ -37,6 +38,14 @@ def test_someone_arriving_first_means_no_hint_even_after_they_leave() -> None:
     session = ChatSession("ana", clock=clock, alone_hint="chat_alone_p2p")
     session.handle_event(RosterChanged(("ana", "bia")))
     session.handle_event(RosterChanged(("ana",)))
+    clock.now += 10 * ALONE_HINT_SECONDS
+    assert hints(session) == []
+
+
+def test_a_message_from_a_handout_sender_without_presence_means_no_hint() -> None:
+    clock = Clock()
+    session = ChatSession("ana", clock=clock, alone_hint="chat_alone_multicast")
+    session.handle_event(Delivered(ChatMessage(user="prof", data="oi", plain=False)))
     clock.now += 10 * ALONE_HINT_SECONDS
     assert hints(session) == []
 

@@ -384,6 +384,7 @@ class ChatSession:
                 self.judgement = line.judgement
                 return [line]
             case Delivered(message):
+                self._alone_hint = None  # someone spoke (a handout sender has no presence)
                 shown: list[UiEvent] = self._judge(message, now)
                 if self.judgement is not None and self.judgement.ownership == Ownership.REPLAYED:
                     return shown  # a recording played back: dropped, counted
