@@ -21,7 +21,14 @@ from papo.protocol.nickkeys import (
     signer_key,
     stamped,
 )
-from papo.session.chat import MAX_JUDGED_MESSAGES, ChatLine, ChatSession, Notice
+from papo.session.chat import (
+    MAX_JUDGED_MESSAGES,
+    MAX_REPLAY_NOTICE_NICKS,
+    REPLAY_NOTICE_SECONDS,
+    ChatLine,
+    ChatSession,
+    Notice,
+)
 from papo.session.identity import MessageSigner, NickOwnership, Ownership
 from papo.session.reassembly import Reassembler
 from papo.transport.base import Delivered, NickChanged, StatusChanged
@@ -240,3 +247,24 @@ def test_catch_up_lines_are_judged_on_their_signature_not_their_age() -> None:
     assert isinstance(first, ChatLine) and first.judgement is not None
     assert first.judgement.ownership == Ownership.PINNED and first.impostor is None
     assert isinstance(second, ChatLine) and second.impostor is not None
+
+
+def test_replay_notices_come_again_after_a_minute_and_their_memory_is_bounded() -> None:
+    clock = [NOW]
+    chat = ChatSession("bia", clock=lambda: clock[0], ownership=NickOwnership(ME, NickPins()))
+    captured = said(ANA, "oi")
+    chat.handle_event(captured)
+    assert len(chat.handle_event(captured)) == 1
+    clock[0] += REPLAY_NOTICE_SECONDS - 1
+    assert chat.handle_event(captured) == []
+    clock[0] += 1
+    (notice,) = chat.handle_event(captured)
+    assert isinstance(notice, Notice) and notice.details["count"] == 3
+    for index in range(MAX_REPLAY_NOTICE_NICKS + 10):
+        stranger = NickIdentity(index.to_bytes(32, "big"))
+        copy = sign_message(
+            stranger, stamped(ChatMessage(user=f"n{index}", data="x"), NOW, b"z" * 12)
+        )
+        chat.handle_event(Delivered(copy))
+        chat.handle_event(Delivered(copy))
+    assert len(chat._replay_noticed) == MAX_REPLAY_NOTICE_NICKS
