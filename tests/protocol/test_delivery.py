@@ -186,6 +186,14 @@ def test_any_session_acks_or_id_value_decodes_or_is_refused_never_raises(
         assert result.session is None or result.session == session
 
 
+@given(st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=64))
+def test_the_ack_template_gives_the_bytes_of_the_general_encoder(line_id: str) -> None:
+    general = encode_room(ChatMessage(user="server", data="", type="ack", v=1, id=line_id))
+    assert ack_line(line_id) == general
+    decoded = decode_room(ack_line(line_id)[:-1])
+    assert isinstance(decoded, RoomMessage) and decoded.message.id == line_id
+
+
 # --- the room ---------------------------------------------------------------------------------
 
 

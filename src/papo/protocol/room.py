@@ -352,8 +352,15 @@ def welcome_line(
 
 
 def ack_line(line_id: str) -> bytes:
-    """Your chat line ``line_id`` was dealt with (relayed, or refused with an error)."""
-    return encode_room(_control(RoomType.ACK, id=line_id))
+    """Your chat line ``line_id`` was dealt with (relayed, or refused with an error).
+
+    One per relayed line, so it is built from a template (the same bytes as
+    ``encode_room``; the id was checked by the codec: printable ASCII only).
+    """
+    return _ACK_HEAD + json.dumps(line_id).encode("ascii") + b"}\n"
+
+
+_ACK_HEAD = encode_room(_control(RoomType.ACK, id="-")).removesuffix(b'"-"}\n')
 
 
 def roster_line(nicks: Iterable[str]) -> bytes:
