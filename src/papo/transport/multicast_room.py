@@ -32,9 +32,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 
 from papo.errors import ConfigError, DecodeError, InputError, NetworkError
@@ -50,6 +49,7 @@ from papo.protocol.history import (
 from papo.protocol.limits import DEFAULT_LIMITS, MAX_DATAGRAM_BYTES, Limits
 from papo.protocol.message import PROTOCOL_VERSION, ChatMessage, MessageType
 from papo.protocol.ratelimit import SourceRateLimiter
+from papo.protocol.roster import MAX_ROSTER_MEMBERS, Roster
 from papo.protocol.sequence import GapTracker, SequenceTracker
 from papo.protocol.text import clean_input, validate_nick
 from papo.transport.base import (
@@ -97,9 +97,6 @@ EVENT_QUEUE_SIZE = 1024
 
 #: Datagrams read per wake-up of the event loop, so a flood cannot starve the keyboard.
 MAX_DATAGRAMS_PER_WAKEUP = 64
-
-#: Members tracked in the roster at most (the longest silent is forgotten first).
-MAX_ROSTER_MEMBERS = 512
 
 #: Distinct senders whose sequence numbers are tracked (oldest forgotten).
 MAX_TRACKED_NODES = 1024
@@ -151,12 +148,6 @@ def presence_port(config: MulticastConfig) -> int:
     return port if port <= 65535 else config.port - PRESENCE_PORT_OFFSET
 
 
-@dataclass(slots=True)
-class _Member:
-    nick: str
-    last_seen: float
-
-
 _CLOSED = object()
 
 
@@ -191,7 +182,7 @@ class MulticastRoomTransport:
         self._limits = limits
         self._max_queue = max_queue
         self._queue: asyncio.Queue[object] = asyncio.Queue()
-        self._members: OrderedDict[str, _Member] = OrderedDict()
+        self._roster = Roster(self.nick)
         self._sequences = SequenceTracker(MAX_TRACKED_NODES)
         self._gaps = GapTracker(MAX_TRACKED_NODES)
         self._loss_timer: asyncio.TimerHandle | None = None
@@ -206,7 +197,6 @@ class MulticastRoomTransport:
         self._heartbeat: asyncio.Task[None] | None = None
         self._left = False
         self._closed = False
-        self._last_roster: tuple[str, ...] = ()
         self.catch_up_window = CATCH_UP_WINDOW
         self._keeper: HistoryKeeper | None = None
         self._catch_up: CatchUp | None = None
@@ -340,37 +330,21 @@ class MulticastRoomTransport:
 
     def roster(self) -> tuple[str, ...]:
         """The nicks in the room now, sorted, this user included."""
-        return tuple(sorted({self.nick, *(member.nick for member in self._members.values())}))
+        return self._roster.nicks()
 
     def last_heard(self, nick: str) -> float | None:
         """When ``nick`` was last heard from (by this transport's clock), or None."""
-        times = [m.last_seen for m in self._members.values() if m.nick == nick]
-        return max(times) if times else None
+        return self._roster.last_heard(nick)
 
     def expire(self, now: float | None = None) -> None:
         """Forget members silent for longer than ``presence_timeout``."""
-        now = self._clock() if now is None else now
-        for key in [
-            k for k, m in self._members.items() if now - m.last_seen > self.presence_timeout
-        ]:
-            del self._members[key]
+        self._roster.expire(self._clock() if now is None else now, self.presence_timeout)
         self._publish_roster()
 
-    def _touch(self, key: str, nick: str, now: float) -> None:
-        member = self._members.get(key)
-        if member is None:
-            self._members[key] = _Member(nick, now)
-        else:
-            member.nick, member.last_seen = nick, now
-            self._members.move_to_end(key)
-        while len(self._members) > MAX_ROSTER_MEMBERS:
-            self._members.popitem(last=False)
-
     def _publish_roster(self, force: bool = False) -> None:
-        roster = self.roster()
-        if force or roster != self._last_roster:
-            self._last_roster = roster
-            self._emit(RosterChanged(roster))
+        nicks = self._roster.changed(force)
+        if nicks is not None:
+            self._emit(RosterChanged(nicks))
 
     # -- sending ---------------------------------------------------------------------
 
@@ -510,10 +484,10 @@ class MulticastRoomTransport:
         new = validate_nick(new, self._limits.max_nick_chars)
         if new == self.nick:
             return
-        if any(member.nick == new for member in self._members.values()):
+        if self._roster.holds(new):
             raise ConfigError("chat_nick_taken", nick=new)
         self._send_control(MessageType.NICK, new)
-        self.nick = new
+        self.nick = self._roster.own_nick = new
         self._emit(NickChanged(new))
         self._publish_roster()
 
@@ -621,7 +595,7 @@ class MulticastRoomTransport:
             self._emit(Delivered(message))
             return
         if kind == MessageType.LEAVE or message.is_quit_word(_QUIT_WORD):
-            self._members.pop(key, None)
+            self._roster.forget(key)
             self._emit(Delivered(message))
             self._publish_roster()
             return
@@ -631,11 +605,11 @@ class MulticastRoomTransport:
             except ConfigError:
                 self._drop(DecodeError("decode_bad_value", field="data"), source)
                 return
-            self._touch(key, new, now)
+            self._roster.touch(key, new, now)
             self._emit(Delivered(message))
             self._publish_roster()
             return
-        self._touch(key, message.user, now)
+        self._roster.touch(key, message.user, now)
         if kind == MessageType.JOIN:
             self._emit(Delivered(message))
             self._answer_join()

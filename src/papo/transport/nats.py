@@ -23,7 +23,7 @@ import contextlib
 import re
 import secrets
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -32,6 +32,7 @@ from papo.errors import ConfigError, DecodeError, InputError, NetworkError
 from papo.protocol.codec import decode, encode, split_text
 from papo.protocol.limits import DEFAULT_LIMITS, Limits
 from papo.protocol.message import PROTOCOL_VERSION, ChatMessage, MessageType
+from papo.protocol.roster import Roster
 from papo.protocol.text import clean_input, validate_nick
 from papo.transport.base import (
     Delivered,
@@ -105,9 +106,6 @@ PRESENCE_TIMEOUT = 50.0
 
 #: Events waiting for the session; beyond this, new events are dropped and counted.
 EVENT_QUEUE_SIZE = 1024
-
-#: Members tracked in the roster at most (the longest silent is forgotten first).
-MAX_ROSTER_MEMBERS = 512
 
 #: Envelopes remembered for :meth:`NatsTransport.take_sent` (the oldest forgotten).
 MAX_SENT_KEPT = 256
@@ -376,7 +374,7 @@ class NatsTransport:
         self._signer: Signer | None = None
         self._max_queue = max_queue
         self._queue: asyncio.Queue[object] = asyncio.Queue()
-        self._members: OrderedDict[str, tuple[str, float]] = OrderedDict()
+        self._roster = Roster(self.nick)
         self._next_seq = 1
         self._client: Any = None
         self._subscriptions: list[Any] = []
@@ -388,7 +386,6 @@ class NatsTransport:
         self._last_stream_seq = 0
         self._left = False
         self._closed = False
-        self._last_roster: tuple[str, ...] = ()
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -485,27 +482,21 @@ class NatsTransport:
 
     def roster(self) -> tuple[str, ...]:
         """The nicks in the room now, sorted, this user included."""
-        return tuple(sorted({self.nick, *(nick for nick, _seen in self._members.values())}))
+        return self._roster.nicks()
 
     def expire(self, now: float | None = None) -> None:
         """Forget members silent for longer than ``presence_timeout``."""
         now = self._clock() if now is None else now
-        stale = [k for k, (_n, seen) in self._members.items() if now - seen > self.presence_timeout]
-        for key in stale:
-            del self._members[key]
+        self._roster.expire(now, self.presence_timeout)
         self._publish_roster()
 
     def _touch(self, node: str, nick: str) -> None:
-        self._members[node] = (nick, self._clock())
-        self._members.move_to_end(node)
-        while len(self._members) > MAX_ROSTER_MEMBERS:
-            self._members.popitem(last=False)
+        self._roster.touch(node, nick, self._clock())
 
     def _publish_roster(self, force: bool = False) -> None:
-        roster = self.roster()
-        if force or roster != self._last_roster:
-            self._last_roster = roster
-            self._emit(RosterChanged(roster))
+        nicks = self._roster.changed(force)
+        if nicks is not None:
+            self._emit(RosterChanged(nicks))
 
     # -- sending ---------------------------------------------------------------------
 
@@ -585,10 +576,10 @@ class NatsTransport:
         new = validate_nick(new, self._limits.max_nick_chars)
         if new == self.nick:
             return
-        if any(nick == new for nick, _seen in self._members.values()):
+        if self._roster.holds(new):
             raise ConfigError("chat_nick_taken", nick=new)
         await self._send_stored(self._envelope(MessageType.NICK, new))
-        self.nick = new
+        self.nick = self._roster.own_nick = new
         self._emit(NickChanged(new))
         self._publish_roster()
 
@@ -638,7 +629,7 @@ class NatsTransport:
         if not live:
             return
         if kind == MessageType.LEAVE or result.is_quit_word(_QUIT_WORD):
-            self._members.pop(key, None)
+            self._roster.forget(key)
         elif kind == MessageType.NICK:
             try:
                 self._touch(key, validate_nick(result.data, self._limits.max_nick_chars))
