@@ -19,7 +19,7 @@ from papo.protocol.room import (
     join_line,
     welcome_line,
 )
-from papo.transport.base import Delivered, StatusChanged
+from papo.transport.base import Delivered, NickChanged, StatusChanged
 from papo.transport.tcp_client import SESSION_TOKEN_BYTES, RoomClientConfig
 from papo.transport.tcp_server import RoomServerConfig
 from tests.transport.room_client_helpers import FAST, delivered_text, opened, status
@@ -292,5 +292,74 @@ def test_a_full_in_flight_window_waits_for_acks_then_fails_with_a_clear_error() 
             assert "2 messages are still waiting" in str(info.value)
             await ana.close()
             await events.ended()
+
+    run(body())
+
+
+class MutingProxy:
+    """A TCP proxy to a port on 127.0.0.1 whose open connections can be made silently dead:
+    bytes still go in, nothing comes out either way, nobody is told (a pulled cable)."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self._links: list[list[bool]] = []  # one [muted] flag per proxied connection
+        self._server: asyncio.Server | None = None
+
+    async def start(self) -> int:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        return self._server.sockets[0].getsockname()[1]
+
+    def mute_open_connections(self) -> None:
+        for link in self._links:
+            link[0] = True
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        link = [False]
+        self._links.append(link)
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+
+        async def pump(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(OSError):
+                while data := await source.read(65536):
+                    if not link[0]:
+                        sink.write(data)
+
+        try:
+            await asyncio.gather(pump(reader, up_writer), pump(up_reader, writer))
+        finally:
+            writer.transport.abort()
+            up_writer.transport.abort()
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+
+
+def test_a_line_typed_into_a_silently_dead_link_arrives_once_and_the_nick_is_kept() -> None:
+    async def body() -> None:
+        async with serving() as server:  # it pings a silent client only after 30 s
+            bia = await RawClient.connect(server.port)
+            await bia.join("bia")
+            proxy = MutingProxy(server.port)
+            port = await proxy.start()
+            config = replace(FAST, ping_after=0.2, dead_after=0.3)
+            ana, events = await opened(port, "ana", config)
+            await bia.until(lambda m: m.type == "join")
+            proxy.mute_open_connections()
+            await ana.send(ChatMessage(user="ana", data="into-the-void"))
+            await events.until(status("reconnecting"))
+            await events.until(status("connected"))
+            await ana.send(ChatMessage(user="ana", data="after"))
+            seen: list[tuple[str, str]] = []
+            while ("chat", "after") not in seen:
+                message = await bia.until(lambda m: m.type in ("chat", "leave", "join"))
+                seen.append((message.type, message.code or message.message.data or "ana"))
+            # The server still held the dead connection: the same session replaced it.
+            replaced = [("leave", "room_session_replaced"), ("join", "ana")]
+            assert seen == [*replaced, ("chat", "into-the-void"), ("chat", "after")], seen
+            assert ana.nick == "ana"
+            assert not any(isinstance(e, NickChanged) for e in events.seen)
+            await ana.close()
+            proxy.close()
 
     run(body())
