@@ -37,7 +37,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 
 from papo.errors import ConfigError, DecodeError, InputError, NetworkError
-from papo.protocol.codec import decode, encode, split_text
+from papo.protocol.codec import decode, encode
 from papo.protocol.history import (
     HISTORY_REQUEST_TYPE,
     HISTORY_TYPE,
@@ -51,6 +51,7 @@ from papo.protocol.message import PROTOCOL_VERSION, ChatMessage, MessageType
 from papo.protocol.ratelimit import SourceRateLimiter
 from papo.protocol.roster import MAX_ROSTER_MEMBERS, Roster
 from papo.protocol.sequence import GapTracker, SequenceTracker
+from papo.protocol.stamp import EnvelopeStamper
 from papo.protocol.text import clean_input, validate_nick
 from papo.transport.base import (
     Delivered,
@@ -190,7 +191,7 @@ class MulticastRoomTransport:
         self._rate = SourceRateLimiter()
         #: Datagrams dropped because their sequence number was already seen.
         self.duplicates = 0
-        self._next_seq = 1
+        self._stamper = EnvelopeStamper(self.node)
         self._sender: MulticastSender | None = None
         self._presence_sender: MulticastSender | None = None
         self._receivers: list[MulticastReceiver] = []
@@ -348,40 +349,9 @@ class MulticastRoomTransport:
 
     # -- sending ---------------------------------------------------------------------
 
-    def _envelope(self, kind: str, data: str, **extra: object) -> ChatMessage:
-        seq = self._next_seq
-        self._next_seq += 1
-        return ChatMessage(
-            user=self.nick,
-            data=data,
-            type=kind,
-            v=PROTOCOL_VERSION,
-            node=self.node,
-            seq=seq,
-            ts=round(self._clock(), 3),
-            **extra,  # type: ignore[arg-type]
-        )
-
     def _send_text(self, kind: str, text: str, to: str | None) -> None:
-        first_seq = self._next_seq
-        now = round(self._clock(), 3)
-
-        def build(chunk: str, part: int | None, parts: int | None) -> ChatMessage:
-            return ChatMessage(
-                user=self.nick,
-                data=chunk,
-                type=kind,
-                v=PROTOCOL_VERSION,
-                node=self.node,
-                seq=first_seq + (part or 1) - 1,
-                ts=now,
-                part=part,
-                parts=parts,
-                to=to,
-            )
-
-        messages = [self._signed(m) for m in split_text(text, build, self._limits)]
-        self._next_seq += len(messages)
+        parts = self._stamper.text(self.nick, kind, text, to, self._clock(), self._limits)
+        messages = [self._signed(m) for m in parts]
         for message in messages:
             self._transmit(message)
             self._sent.append(message)
@@ -390,7 +360,8 @@ class MulticastRoomTransport:
         del self._sent[:-MAX_SENT_KEPT]
 
     def _send_control(self, kind: str, data: str) -> None:
-        self._transmit(self._signed(self._envelope(kind, data)))
+        envelope = self._stamper.control(self.nick, kind, data, self._clock())
+        self._transmit(self._signed(envelope))
 
     def _send_presence(self) -> None:
         # No sequence number: it travels on another port, so its order against chat

@@ -29,10 +29,11 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from papo.errors import ConfigError, DecodeError, InputError, NetworkError
-from papo.protocol.codec import decode, encode, split_text
+from papo.protocol.codec import decode, encode
 from papo.protocol.limits import DEFAULT_LIMITS, Limits
-from papo.protocol.message import PROTOCOL_VERSION, ChatMessage, MessageType
+from papo.protocol.message import ChatMessage, MessageType
 from papo.protocol.roster import Roster
+from papo.protocol.stamp import EnvelopeStamper
 from papo.protocol.text import clean_input, validate_nick
 from papo.transport.base import (
     Delivered,
@@ -375,7 +376,7 @@ class NatsTransport:
         self._max_queue = max_queue
         self._queue: asyncio.Queue[object] = asyncio.Queue()
         self._roster = Roster(self.nick)
-        self._next_seq = 1
+        self._stamper = EnvelopeStamper(self.node, self.room)
         self._client: Any = None
         self._subscriptions: list[Any] = []
         self._heartbeat: asyncio.Task[None] | None = None
@@ -500,43 +501,12 @@ class NatsTransport:
 
     # -- sending ---------------------------------------------------------------------
 
-    def _envelope(self, kind: str, data: str, **extra: Any) -> ChatMessage:
-        seq = self._next_seq
-        self._next_seq += 1
-        return ChatMessage(
-            user=self.nick,
-            data=data,
-            type=kind,
-            v=PROTOCOL_VERSION,
-            node=self.node,
-            seq=seq,
-            ts=round(self._clock(), 3),
-            room=self.room,
-            **extra,
-        )
+    def _envelope(self, kind: str, data: str) -> ChatMessage:
+        return self._stamper.control(self.nick, kind, data, self._clock())
 
     async def _send_text(self, kind: str, text: str, to: str | None) -> None:
-        first_seq = self._next_seq
-        now = round(self._clock(), 3)
-
-        def build(chunk: str, part: int | None, parts: int | None) -> ChatMessage:
-            return ChatMessage(
-                user=self.nick,
-                data=chunk,
-                type=kind,
-                v=PROTOCOL_VERSION,
-                node=self.node,
-                seq=first_seq + (part or 1) - 1,
-                ts=now,
-                part=part,
-                parts=parts,
-                to=to,
-                room=self.room,
-            )
-
         # The same datagram budget as multicast, so a bridge can relay every message.
-        messages = split_text(text, build, self._limits)
-        self._next_seq += len(messages)
+        messages = self._stamper.text(self.nick, kind, text, to, self._clock(), self._limits)
         for message in messages:
             await self._send_stored(message)
 
