@@ -148,7 +148,7 @@ def test_a_member_answers_a_requester_once_even_if_it_asks_again(tmp_path: Path)
             members.append(bia)
             await until(lambda: bia.caught_up() != [])
             bia.mesh._request_history()  # a repeated (or replayed) request
-            await until(lambda: bia.mesh._catching_up is None)
+            await until(lambda: not bia.mesh._catching_up.open)
             assert ana.answered == 1
             assert len(bia.caught_up()) == 1
             assert bia.history() == ["um"]

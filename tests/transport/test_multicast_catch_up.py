@@ -145,7 +145,7 @@ async def test_late_joiner_gets_the_earlier_lines_once_when_two_members_answer(
         await cid_events.until(lambda: cid_events.of(CaughtUp))
         (caught,) = cid_events.of(CaughtUp)
         assert [m.data for m in caught.messages] == ["um", "dois", "tres"]
-        assert cid._catch_up is None  # the window is closed: nothing more can come
+        assert not cid._catch_up.open  # the window is closed: nothing more can come
         await ana.send(said("ana", "x", 0, "fim", 0.0))
         await cid_events.until(lambda: any(getattr(e, "message", None) for e in cid_events.events))
         heard = drain(chat_port)

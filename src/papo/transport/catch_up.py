@@ -10,10 +10,14 @@ as scroll-back, once.
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict, deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from papo.protocol.history import CatchUp
+from papo.protocol.limits import Limits
 from papo.protocol.message import ChatMessage, MessageType
 
 #: Message types a node shares with peers that ask: the public conversation only.
@@ -73,4 +77,67 @@ class HistoryKeeper(Protocol):
         ...
 
 
-__all__ = ["SHARED_TYPES", "CaughtUp", "HistoryKeeper"]
+class CatchUpWindow:
+    """One catch-up after joining: answers are collected while the window is open, then
+    handed over once, oldest first, as a :class:`CaughtUp` event.
+
+    Shared by every serverless room (multicast, mesh). ``emit`` receives the event; the
+    window closes by itself ``seconds`` after :meth:`close_after`, or at :meth:`close`.
+    """
+
+    def __init__(self, node: str, limits: Limits, emit: Callable[[CaughtUp], None]) -> None:
+        self._node = node
+        self._limits = limits
+        self._emit = emit
+        self._collecting: CatchUp | None = None
+        self._caught: list[ChatMessage] = []
+        self._timer: asyncio.TimerHandle | None = None
+
+    @property
+    def open(self) -> bool:
+        """True while answers are being collected."""
+        return self._collecting is not None
+
+    def start(self) -> None:
+        """Start collecting answers (a request is about to go out)."""
+        self._collecting = CatchUp(self._node, self._limits)
+
+    def close_after(self, loop: asyncio.AbstractEventLoop, seconds: float) -> None:
+        """Close the window (and hand over what came) ``seconds`` from now."""
+        self._timer = loop.call_later(seconds, self.close)
+
+    def known(self, message: ChatMessage) -> None:
+        """``message`` was seen live: an answer carrying it is a duplicate."""
+        if self._collecting is not None:
+            self._collecting.known(message)
+
+    def receive(self, answer: ChatMessage) -> None:
+        """One history answer; kept if it is for this node and the window is open."""
+        if self._collecting is None or answer.to != self._node:
+            return  # not for us, or the window has closed
+        message = self._collecting.receive(answer)
+        if message is not None:
+            self._caught.append(message)
+
+    def close(self) -> None:
+        """Close the window and hand over what came (nothing: no event)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._collecting is None:
+            return
+        self._collecting = None
+        caught, self._caught = self._caught, []
+        if caught:
+            caught.sort(key=lambda m: (m.ts or 0.0, m.node or "", m.seq or 0))
+            self._emit(CaughtUp(tuple(caught)))
+
+    def abandon(self) -> None:
+        """Close the window handing nothing over (leaving: a scroll-back would come after
+        the goodbye; or the request could not be sent)."""
+        self._collecting = None
+        self._caught = []
+        self.close()
+
+
+__all__ = ["SHARED_TYPES", "AnswerGate", "CatchUpWindow", "CaughtUp", "HistoryKeeper"]

@@ -44,7 +44,6 @@ from papo.protocol.framing import LineFramer, frame_line
 from papo.protocol.history import (
     HISTORY_REQUEST_TYPE,
     HISTORY_TYPE,
-    CatchUp,
     history_answers,
     history_request,
     requested_since,
@@ -78,7 +77,7 @@ from papo.transport.base import (
     StatusChanged,
     TransportEvent,
 )
-from papo.transport.catch_up import SHARED_TYPES, AnswerGate, CaughtUp, HistoryKeeper
+from papo.transport.catch_up import SHARED_TYPES, AnswerGate, CatchUpWindow, CaughtUp, HistoryKeeper
 from papo.transport.multicast_room import (
     CATCH_UP_ANSWERED_CAPACITY,
     CATCH_UP_MAX_ANSWERED,
@@ -312,9 +311,7 @@ class MeshTransport:
         self._refused_count = 0
         self.catch_up_window = CATCH_UP_WINDOW
         self._keeper: HistoryKeeper | None = None
-        self._catching_up: CatchUp | None = None
-        self._caught_up: list[ChatMessage] = []
-        self._catch_up_timer: asyncio.TimerHandle | None = None
+        self._catching_up = CatchUpWindow(self.node, self._limits, self._emit)
         self._history_requested = False
         self._history_seq = 0
         self._answer_gate = AnswerGate(
@@ -417,8 +414,7 @@ class MeshTransport:
         if self._server is not None and not self._left:
             self._originate(MessageType.LEAVE, "")
             self._left = True
-        self._catching_up = None  # leaving: a scroll-back now would come after the goodbye
-        self._finish_catch_up()
+        self._catching_up.abandon()  # leaving: a scroll-back now would come after the goodbye
         self._closed = True
         for discovery in self._discoveries:
             await discovery.close()
@@ -501,8 +497,7 @@ class MeshTransport:
         if kind in _TEXT_TYPES:
             self._sent.append(message)
             del self._sent[:-MAX_SENT_KEPT]
-            if self._catching_up is not None:
-                self._catching_up.known(message)
+            self._catching_up.known(message)
 
     def _change_nick(self, new: str) -> None:
         new = validate_nick(new, self._limits.max_nick_chars)
@@ -806,7 +801,7 @@ class MeshTransport:
             self._answer_history(message, source)
             return
         if kind == HISTORY_TYPE:
-            self._receive_history(message)
+            self._catching_up.receive(message)
             return
         if kind == MessageType.LEAVE:
             if self._presence.remove(node) is not None:
@@ -830,8 +825,7 @@ class MeshTransport:
             return
         if kind in _TEXT_TYPES:
             self._emit(Delivered(message))
-            if self._catching_up is not None:
-                self._catching_up.known(message)  # seen live: an answer carrying it is a duplicate
+            self._catching_up.known(message)  # seen live: an answer carrying it is a duplicate
 
     def _heard(self, node: str, nick: str) -> None:
         """``node`` is alive: announce it if new, follow a rename, refresh its deadline."""
@@ -858,12 +852,11 @@ class MeshTransport:
     def _request_history(self) -> None:
         assert self._keeper is not None
         self._history_requested = True
-        self._catching_up = CatchUp(self.node, self._limits)
+        self._catching_up.start()
         since = self._keeper.newest_time()
         now = round(self._wall_clock(), 3)
         self._flood_history(history_request(self.nick, self.node, 0, since, now))
-        loop = asyncio.get_running_loop()
-        self._catch_up_timer = loop.call_later(self.catch_up_window, self._finish_catch_up)
+        self._catching_up.close_after(asyncio.get_running_loop(), self.catch_up_window)
 
     def _answer_history(self, request: ChatMessage, source: str) -> None:
         since = requested_since(request)
@@ -887,25 +880,6 @@ class MeshTransport:
         )
         for answer in answers:
             self._flood_history(answer)
-
-    def _receive_history(self, answer: ChatMessage) -> None:
-        if self._catching_up is None or answer.to != self.node:
-            return  # addressed to another node, or the window has closed
-        message = self._catching_up.receive(answer)
-        if message is not None:
-            self._caught_up.append(message)
-
-    def _finish_catch_up(self) -> None:
-        if self._catch_up_timer is not None:
-            self._catch_up_timer.cancel()
-            self._catch_up_timer = None
-        if self._catching_up is None:
-            return
-        self._catching_up = None
-        caught, self._caught_up = self._caught_up, []
-        if caught:
-            caught.sort(key=lambda m: (m.ts or 0.0, m.node or "", m.seq or 0))
-            self._emit(CaughtUp(tuple(caught)))
 
     # -- time ------------------------------------------------------------------------
 

@@ -41,7 +41,6 @@ from papo.protocol.codec import decode, encode
 from papo.protocol.history import (
     HISTORY_REQUEST_TYPE,
     HISTORY_TYPE,
-    CatchUp,
     history_answers,
     history_request,
     requested_since,
@@ -63,7 +62,7 @@ from papo.transport.base import (
     StatusChanged,
     TransportEvent,
 )
-from papo.transport.catch_up import SHARED_TYPES, AnswerGate, CaughtUp, HistoryKeeper
+from papo.transport.catch_up import SHARED_TYPES, AnswerGate, CatchUpWindow, CaughtUp, HistoryKeeper
 from papo.transport.multicast import (
     MulticastConfig,
     MulticastReceiver,
@@ -200,9 +199,7 @@ class MulticastRoomTransport:
         self._closed = False
         self.catch_up_window = CATCH_UP_WINDOW
         self._keeper: HistoryKeeper | None = None
-        self._catch_up: CatchUp | None = None
-        self._caught_up: list[ChatMessage] = []
-        self._catch_up_timer: asyncio.TimerHandle | None = None
+        self._catch_up = CatchUpWindow(self.node, self._limits, self._emit)
         self._answer_gate = AnswerGate(
             CATCH_UP_MAX_ANSWERED, CATCH_UP_RATE_SECONDS, CATCH_UP_ANSWERED_CAPACITY
         )
@@ -303,8 +300,7 @@ class MulticastRoomTransport:
             with contextlib.suppress(NetworkError):
                 self._send_control(MessageType.LEAVE, LEAVE_TEXT)
             self._left = True
-        self._catch_up = None  # leaving: a scroll-back now would come after the goodbye
-        self._finish_catch_up()
+        self._catch_up.abandon()  # leaving: a scroll-back now would come after the goodbye
         if self._heartbeat is not None:
             self._heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -355,8 +351,7 @@ class MulticastRoomTransport:
         for message in messages:
             self._transmit(message)
             self._sent.append(message)
-            if self._catch_up is not None:
-                self._catch_up.known(message)
+            self._catch_up.known(message)
         del self._sent[:-MAX_SENT_KEPT]
 
     def _send_control(self, kind: str, data: str) -> None:
@@ -383,7 +378,7 @@ class MulticastRoomTransport:
 
     def _request_history(self, loop: asyncio.AbstractEventLoop) -> None:
         assert self._keeper is not None
-        self._catch_up = CatchUp(self.node, self._limits)
+        self._catch_up.start()
         request = history_request(
             self.nick,
             self.node,
@@ -394,10 +389,10 @@ class MulticastRoomTransport:
         try:
             self._transmit(request, self._presence_sender)
         except NetworkError as error:
-            self._catch_up = None
+            self._catch_up.abandon()
             self._emit(StatusChanged(error.code, dict(error.details)))
             return
-        self._catch_up_timer = loop.call_later(self.catch_up_window, self._finish_catch_up)
+        self._catch_up.close_after(loop, self.catch_up_window)
 
     def _take_history_seq(self, count: int) -> int:
         # Catch-up has its own counter: it travels on the presence port, and taking chat
@@ -431,25 +426,6 @@ class MulticastRoomTransport:
                 self._transmit(answer, self._presence_sender)
         except NetworkError as error:
             self._emit(StatusChanged(error.code, dict(error.details)))
-
-    def _receive_history(self, answer: ChatMessage) -> None:
-        if self._catch_up is None or answer.to != self.node:
-            return  # not for us, or the window has closed
-        message = self._catch_up.receive(answer)
-        if message is not None:
-            self._caught_up.append(message)
-
-    def _finish_catch_up(self) -> None:
-        if self._catch_up_timer is not None:
-            self._catch_up_timer.cancel()
-            self._catch_up_timer = None
-        if self._catch_up is None:
-            return
-        self._catch_up = None
-        caught, self._caught_up = self._caught_up, []
-        if caught:
-            caught.sort(key=lambda m: (m.ts or 0.0, m.node or "", m.seq or 0))
-            self._emit(CaughtUp(tuple(caught)))
 
     def _change_nick(self, new: str) -> None:
         new = validate_nick(new, self._limits.max_nick_chars)
@@ -521,7 +497,7 @@ class MulticastRoomTransport:
         if result.type == HISTORY_REQUEST_TYPE:
             self._answer_history(result, source)
         elif result.type == HISTORY_TYPE:
-            self._receive_history(result)
+            self._catch_up.receive(result)
         else:
             self._handle_message(result, source)
 
@@ -589,8 +565,7 @@ class MulticastRoomTransport:
                 self._emit(Delivered(message))
         elif kind in (MessageType.CHAT, MessageType.ME, MessageType.SYSTEM):
             self._emit(Delivered(message))
-        if self._catch_up is not None:
-            self._catch_up.known(message)  # seen live: an answer carrying it is a duplicate
+        self._catch_up.known(message)  # seen live: an answer carrying it is a duplicate
         self._publish_roster()
 
     def _answer_join(self) -> None:

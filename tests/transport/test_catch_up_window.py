@@ -1,0 +1,65 @@
+"""The catch-up window shared by the serverless rooms: collect, merge, hand over once."""
+
+from __future__ import annotations
+
+import asyncio
+
+from papo.protocol.history import history_answers
+from papo.protocol.limits import DEFAULT_LIMITS
+from papo.protocol.message import ChatMessage
+from papo.transport.catch_up import CatchUpWindow, CaughtUp
+
+
+def said(text: str, ts: float, seq: int) -> ChatMessage:
+    return ChatMessage(user="bia", data=text, type="chat", node="bianode", seq=seq, ts=ts)
+
+
+def answers_for(node: str, *messages: ChatMessage) -> list[ChatMessage]:
+    return history_answers(list(messages), node, nick="bia", node="bianode", first_seq=100, ts=50.0)
+
+
+def test_answers_are_handed_over_once_oldest_first_without_what_was_seen_live() -> None:
+    got: list[CaughtUp] = []
+    window = CatchUpWindow("ananode", DEFAULT_LIMITS, got.append)
+    window.start()
+    old, older, live = said("b", 20.0, 2), said("a", 10.0, 1), said("c", 30.0, 3)
+    window.known(live)
+    for answer in answers_for("ananode", old, older, live) + answers_for("other", old):
+        window.receive(answer)
+    window.close()
+    window.close()
+    assert [[m.data for m in event.messages] for event in got] == [["a", "b"]]
+    assert not window.open
+
+
+def test_an_abandoned_window_hands_over_nothing_and_a_late_answer_is_ignored() -> None:
+    got: list[CaughtUp] = []
+    window = CatchUpWindow("ananode", DEFAULT_LIMITS, got.append)
+    window.start()
+    for answer in answers_for("ananode", said("a", 10.0, 1)):
+        window.receive(answer)
+    window.abandon()
+    for answer in answers_for("ananode", said("b", 11.0, 2)):
+        window.receive(answer)
+    window.close()
+    assert got == []
+
+
+def test_the_window_closes_by_itself_after_its_seconds() -> None:
+    async def body() -> list[CaughtUp]:
+        got: list[CaughtUp] = []
+        closed = asyncio.Event()
+
+        def emit(event: CaughtUp) -> None:
+            got.append(event)
+            closed.set()
+
+        window = CatchUpWindow("ananode", DEFAULT_LIMITS, emit)
+        window.start()
+        for answer in answers_for("ananode", said("a", 10.0, 1)):
+            window.receive(answer)
+        window.close_after(asyncio.get_running_loop(), 0.01)
+        await asyncio.wait_for(closed.wait(), 5)
+        return got
+
+    assert [m.data for m in asyncio.run(body())[0].messages] == ["a"]
