@@ -63,3 +63,16 @@ def test_the_window_closes_by_itself_after_its_seconds() -> None:
         return got
 
     assert [m.data for m in asyncio.run(body())[0].messages] == ["a"]
+
+
+def test_the_event_queue_drops_and_counts_past_its_bound_and_always_ends() -> None:
+    from papo.transport.base import EventQueue
+
+    async def body() -> tuple[list[int], int]:
+        queue: EventQueue[int] = EventQueue(3)
+        for number in range(5):
+            queue.put(number)
+        queue.end()  # the end gets through a full queue
+        return [event async for event in queue.events()], queue.overflowed
+
+    assert asyncio.run(body()) == ([0, 1, 2], 2)

@@ -8,9 +8,10 @@ keyboard. One contract test suite runs against every transport.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 from papo.errors import DecodeError
 from papo.protocol.message import ChatMessage
@@ -70,6 +71,8 @@ class NickChanged:
     nick: str
 
 
+EventT = TypeVar("EventT")
+
 TransportEvent = Delivered | Dropped | RosterChanged | MessagesLost | StatusChanged | NickChanged
 
 
@@ -105,3 +108,40 @@ class ChatTransport(Protocol):
 
     async def close(self) -> None:
         """Leave the room and release every resource; safe to call twice."""
+
+
+_END = object()
+
+
+class EventQueue(Generic[EventT]):
+    """The events a transport has for its reader, bounded, then the end.
+
+    :meth:`put` drops an event when ``max_size`` are already waiting (the reader is not
+    keeping up: better lose one line than all memory) and counts it in
+    :attr:`overflowed`; :meth:`end` always gets through, so :meth:`events` always ends.
+    """
+
+    def __init__(self, max_size: int) -> None:
+        self._max_size = max_size
+        self._queue: asyncio.Queue[object] = asyncio.Queue()
+        #: Events dropped because the reader was behind.
+        self.overflowed = 0
+
+    def put(self, event: EventT) -> None:
+        """Queue ``event`` (dropped and counted if the queue is full)."""
+        if self._queue.qsize() >= self._max_size:
+            self.overflowed += 1
+            return
+        self._queue.put_nowait(event)
+
+    def end(self) -> None:
+        """No more events: :meth:`events` stops after the ones queued."""
+        self._queue.put_nowait(_END)
+
+    async def events(self) -> AsyncIterator[EventT]:
+        """The queued events in order, until :meth:`end`."""
+        while True:
+            event = await self._queue.get()
+            if event is _END:
+                return
+            yield event  # type: ignore[misc]

@@ -36,7 +36,7 @@ from papo.errors import DecodeError, NetworkError
 from papo.protocol.codec import decode, encode
 from papo.protocol.limits import DEFAULT_LIMITS, MAX_DATAGRAM_BYTES, Limits
 from papo.protocol.message import ChatMessage
-from papo.transport.base import Dropped, StatusChanged
+from papo.transport.base import Dropped, EventQueue, StatusChanged
 from papo.transport.multicast import (
     MulticastConfig,
     MulticastReceiver,
@@ -76,8 +76,6 @@ MAX_DATAGRAMS_PER_WAKEUP = 64
 
 #: Events waiting for the user interface; beyond this, new ones are dropped and counted.
 EVENT_QUEUE_SIZE = 256
-
-_CLOSED = object()
 
 
 class _Seen:
@@ -123,12 +121,12 @@ class MulticastNatsBridge:
         self.to_lan = 0
         self.loops_cut = 0
         self.dropped = 0
-        self.overflowed = 0
+        self._outbox_overflowed = 0
         self._limits = limits
         self._seen = _Seen(seen_capacity)
         self._echoes: Counter[str] = Counter()
         self._outbox: asyncio.Queue[tuple[str, bytes, str | None]] = asyncio.Queue(queue_size)
-        self._events: asyncio.Queue[object] = asyncio.Queue()
+        self._events: EventQueue[StatusChanged | Dropped] = EventQueue(EVENT_QUEUE_SIZE)
         self._client: Any = None
         self._sender: MulticastSender | None = None
         self._receiver: MulticastReceiver | None = None
@@ -180,11 +178,8 @@ class MulticastNatsBridge:
 
     async def events(self) -> AsyncIterator[StatusChanged | Dropped]:
         """Status changes and dropped input, until :meth:`close`."""
-        while True:
-            event = await self._events.get()
-            if event is _CLOSED:
-                return
-            yield event  # type: ignore[misc]
+        async for event in self._events.events():
+            yield event
 
     async def close(self) -> None:
         """Stop relaying and release the sockets and the connection; safe to call twice."""
@@ -196,7 +191,7 @@ class MulticastNatsBridge:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._publisher
         await self._release()
-        self._events.put_nowait(_CLOSED)
+        self._events.end()
 
     async def _release(self) -> None:
         if self._receiver is not None:
@@ -261,7 +256,7 @@ class MulticastNatsBridge:
         try:
             self._outbox.put_nowait((subject, payload, key))
         except asyncio.QueueFull:
-            self.overflowed += 1
+            self._outbox_overflowed += 1
 
     async def _publish_loop(self) -> None:
         presence = presence_subject(self.room)
@@ -326,10 +321,12 @@ class MulticastNatsBridge:
         self._emit(Dropped(error, source))
 
     def _emit(self, event: StatusChanged | Dropped) -> None:
-        if self._events.qsize() >= EVENT_QUEUE_SIZE:
-            self.overflowed += 1
-            return
-        self._events.put_nowait(event)
+        self._events.put(event)
+
+    @property
+    def overflowed(self) -> int:
+        """Messages and events dropped because the other side was behind."""
+        return self._outbox_overflowed + self._events.overflowed
 
 
 def _payload_key(payload: bytes) -> str:

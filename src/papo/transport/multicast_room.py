@@ -55,6 +55,7 @@ from papo.protocol.text import clean_input, validate_nick
 from papo.transport.base import (
     Delivered,
     Dropped,
+    EventQueue,
     MessagesLate,
     MessagesLost,
     NickChanged,
@@ -148,9 +149,6 @@ def presence_port(config: MulticastConfig) -> int:
     return port if port <= 65535 else config.port - PRESENCE_PORT_OFFSET
 
 
-_CLOSED = object()
-
-
 class MulticastRoomTransport:
     """A chat room on a multicast group: join, chat, presence, leave (see the module doc)."""
 
@@ -175,13 +173,11 @@ class MulticastRoomTransport:
         self.presence_interval = presence_interval
         self.presence_timeout = presence_timeout
         self.dropped = 0
-        self.overflowed = 0
         self._seal = seal
         self._signer: Signer | None = None
         self._clock = clock
         self._limits = limits
-        self._max_queue = max_queue
-        self._queue: asyncio.Queue[object] = asyncio.Queue()
+        self._events: EventQueue[TransportEvent | CaughtUp] = EventQueue(max_queue)
         self._roster = Roster(self.nick)
         self._sequences = SequenceTracker(MAX_TRACKED_NODES)
         self._gaps = GapTracker(MAX_TRACKED_NODES)
@@ -285,11 +281,8 @@ class MulticastRoomTransport:
 
     async def events(self) -> AsyncIterator[TransportEvent | CaughtUp]:
         """Everything that arrives, until :meth:`close`."""
-        while True:
-            event = await self._queue.get()
-            if event is _CLOSED:
-                return
-            yield event  # type: ignore[misc]
+        async for event in self._events.events():
+            yield event
 
     async def close(self) -> None:
         """Say goodbye (unless already said), stop the heartbeat, close both sockets."""
@@ -306,7 +299,7 @@ class MulticastRoomTransport:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._heartbeat
         self._release()
-        self._queue.put_nowait(_CLOSED)
+        self._events.end()
 
     def _release(self) -> None:
         loop = asyncio.get_running_loop()
@@ -577,10 +570,12 @@ class MulticastRoomTransport:
             self._emit(StatusChanged(error.code, dict(error.details)))
 
     def _emit(self, event: TransportEvent | CaughtUp) -> None:
-        if self._queue.qsize() >= self._max_queue:
-            self.overflowed += 1
-            return
-        self._queue.put_nowait(event)
+        self._events.put(event)
+
+    @property
+    def overflowed(self) -> int:
+        """Events dropped because the reader was behind."""
+        return self._events.overflowed
 
 
 __all__ = [

@@ -38,6 +38,7 @@ from papo.protocol.text import clean_input, validate_nick
 from papo.transport.base import (
     Delivered,
     Dropped,
+    EventQueue,
     NickChanged,
     RosterChanged,
     StatusChanged,
@@ -139,7 +140,6 @@ _REPLAYED_TYPES = frozenset(
     {MessageType.CHAT, MessageType.ME, MessageType.PRIVATE, MessageType.SYSTEM}
 )
 _QUIT_WORD = "sair"
-_CLOSED = object()
 
 
 def check_room(room: str) -> str:
@@ -368,13 +368,11 @@ class NatsTransport:
         self.presence_interval = presence_interval
         self.presence_timeout = presence_timeout
         self.dropped = 0
-        self.overflowed = 0
         self.library_errors = 0
         self._clock = clock
         self._limits = limits
         self._signer: Signer | None = None
-        self._max_queue = max_queue
-        self._queue: asyncio.Queue[object] = asyncio.Queue()
+        self._events: EventQueue[TransportEvent] = EventQueue(max_queue)
         self._roster = Roster(self.nick)
         self._stamper = EnvelopeStamper(self.node, self.room)
         self._client: Any = None
@@ -443,11 +441,8 @@ class NatsTransport:
 
     async def events(self) -> AsyncIterator[TransportEvent]:
         """Everything that arrives, until :meth:`close`."""
-        while True:
-            event = await self._queue.get()
-            if event is _CLOSED:
-                return
-            yield event  # type: ignore[misc]
+        async for event in self._events.events():
+            yield event
 
     async def close(self) -> None:
         """Say goodbye (unless already said), stop the heartbeat, close the connection."""
@@ -472,7 +467,7 @@ class NatsTransport:
                     await subscription.unsubscribe()
             with contextlib.suppress(Exception):
                 await client.close()
-        self._queue.put_nowait(_CLOSED)
+        self._events.end()
 
     @property
     def server(self) -> str:
@@ -645,10 +640,12 @@ class NatsTransport:
         self._emit(Dropped(error, source))
 
     def _emit(self, event: TransportEvent) -> None:
-        if self._queue.qsize() >= self._max_queue:
-            self.overflowed += 1
-            return
-        self._queue.put_nowait(event)
+        self._events.put(event)
+
+    @property
+    def overflowed(self) -> int:
+        """Events dropped because the reader was behind."""
+        return self._events.overflowed
 
 
 __all__ = [
