@@ -133,6 +133,18 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     return expand(markdown, lang)
 
 
+def on_post_template(output: str, template_name: str, config: Any) -> str:
+    """Keep the default language's 404 page: the Portuguese build would overwrite it.
+
+    Each language build writes its static templates to the same ``site/404.html``;
+    mkdocs writes nothing for an empty output.
+    """
+    i18n = config.plugins.get("i18n")
+    if template_name == "404.html" and i18n is not None and not i18n.is_default_language_build:
+        return ""
+    return output
+
+
 def page_language(src_uri: str) -> str:
     """``pt`` for pages under ``pt/``, else ``en``."""
     return "pt" if src_uri.startswith("pt/") else "en"

@@ -193,6 +193,15 @@ def test_language_switcher_goes_to_the_same_page_in_the_other_language(
     assert links == {"en": english, "pt": portuguese}
 
 
+def test_not_found_page_is_english_and_offers_both_homes(site: Path) -> None:
+    html = (site / "404.html").read_text("utf-8")
+    assert '<html lang="en"' in html and "404 - Not found" in html
+    links = dict(
+        (code, href) for href, code in re.findall(r'<a href="([^"]*)" hreflang="(\w+)"', html)
+    )
+    assert links == {"en": "/./", "pt": "/pt/"}
+
+
 def test_each_language_has_its_own_navigation(site: Path) -> None:
     english = _html(site, "en", "tutorial")
     portuguese = _html(site, "pt", "tutorial")

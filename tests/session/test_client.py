@@ -252,3 +252,32 @@ def test_library_clients_with_identities_sign_and_judge_through_a_room_server() 
             assert [notice.details["nick"] for notice in pinned] == ["ana"]
 
     asyncio.run(body())
+
+
+@pytest.mark.netns
+def test_a_bot_finds_the_announced_room_server_and_joins_it() -> None:
+    from papo.discovery.rooms import RoomAnnouncer
+    from papo.session.client import find_room
+
+    async def body() -> str:
+        async with room_server() as (_address, server):
+            announcer = RoomAnnouncer("sala", server.port)
+            await announcer.start()
+            try:
+                found = await find_room(seconds=10)
+                async with connect(found, "bot") as bot:
+                    await next_matching(bot, lambda e: isinstance(e, Notice), [])
+                return found
+            finally:
+                await announcer.close()
+
+    assert asyncio.run(body()).startswith("papo://127.0.0.1:")
+
+
+@pytest.mark.netns
+def test_no_announced_room_is_one_clear_error() -> None:
+    from papo.session.client import find_room
+
+    with pytest.raises(ConfigError) as caught:
+        asyncio.run(find_room(seconds=0.3))
+    assert caught.value.code == "rooms_none"

@@ -25,6 +25,9 @@ Room addresses (:func:`parse_room_address`):
 - ``p2p://`` (find peers by multicast beacons), ``p2p://HOST:PORT,HOST:PORT`` (dial these
   peers too; ``?beacons=0`` only these)
 - ``nats://HOST:PORT[,HOST:PORT]/ROOM``: a room of a NATS cluster (``papo[nats]``)
+
+``await find_room()`` gives the address of the room server announced on the local
+network (``papo serve --host '*'``), so a bot needs no address either.
 """
 
 from __future__ import annotations
@@ -332,6 +335,23 @@ class ChatClient:
         self._queue.put_nowait(item)
 
 
+async def find_room(interface: str | None = None, *, seconds: float | None = None) -> str:
+    """The ``papo://`` (or ``papos://``) address of the one room server announced on the
+    local network; ConfigError if none answers or several do (``rooms_several``).
+    """
+    from papo.discovery.rooms import ROOM_SEARCH_SECONDS, find_rooms
+
+    wait = ROOM_SEARCH_SECONDS if seconds is None else seconds
+    rooms = await find_rooms(interface, seconds=wait)
+    if not rooms:
+        raise ConfigError("rooms_none", seconds=wait)
+    if len(rooms) > 1:
+        raise ConfigError("rooms_several", count=len(rooms))
+    room = rooms[0]
+    host = f"[{room.host}]" if ":" in room.host else room.host
+    return f"{'papos' if room.tls else 'papo'}://{host}:{room.port}"
+
+
 def connect(address: str, nick: str, *, ownership: NickOwnership | None = None) -> ChatClient:
     """A :class:`ChatClient` for the room at ``address`` (use it with ``async with``).
 
@@ -360,5 +380,6 @@ __all__ = [
     "RoomAddress",
     "build_transport",
     "connect",
+    "find_room",
     "parse_room_address",
 ]
