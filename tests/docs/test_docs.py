@@ -218,6 +218,31 @@ def test_tcp_tutorial_quotes_the_error_of_a_taken_shared_port(lang: str) -> None
     assert translate("address_in_use_by_room", lang, port=5050) in shown
 
 
+def _nav_pages(nav: object) -> list[str]:
+    """The page paths of a mkdocs ``nav`` (titles and sections left out), in order."""
+    if isinstance(nav, str):
+        return [nav]
+    if isinstance(nav, dict):
+        return [page for value in nav.values() for page in _nav_pages(value)]
+    if isinstance(nav, list):
+        return [page for item in nav for page in _nav_pages(item)]
+    return []
+
+
+def test_both_languages_list_the_same_pages_in_the_same_order() -> None:
+    from mkdocs.utils import yaml_load
+
+    with (ROOT / "mkdocs.yml").open(encoding="utf-8") as config_file:
+        config = yaml_load(config_file)
+    (i18n,) = [plugin["i18n"] for plugin in config["plugins"] if isinstance(plugin, dict)]
+    navs = {language["locale"]: _nav_pages(language["nav"]) for language in i18n["languages"]}
+    portuguese = [page for page in navs["pt"] if page not in PORTUGUESE_ONLY]
+    assert navs["en"] == portuguese
+    for page in navs["en"]:
+        if page not in ENGLISH_ONLY:
+            assert (DOCS / "en" / page).exists() and (DOCS / "pt" / page).exists(), page
+
+
 def test_every_protocol_limit_has_a_portuguese_description() -> None:
     hooks = _hooks()
     path = ROOT / "src" / "papo" / "protocol" / "limits.py"
