@@ -6,6 +6,8 @@ is shown (judged on its signature), while the same kind of line arriving live is
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 pytest.importorskip("cryptography")
@@ -29,10 +31,13 @@ def signed_payload(text: str, ts: float, nonce: bytes) -> bytes:
 
 
 def drained(transport: NatsTransport) -> list[object]:
-    events = []
-    while not transport._queue.empty():
-        events.append(transport._queue.get_nowait())
-    return events
+    """The events queued so far (closing a never-connected transport ends the stream)."""
+
+    async def collect() -> list[object]:
+        await transport.close()
+        return [event async for event in transport.events()]
+
+    return asyncio.run(collect())
 
 
 def test_the_nats_stream_replay_is_bracketed_and_shown_as_signed_history() -> None:
