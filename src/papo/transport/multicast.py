@@ -10,9 +10,12 @@ from __future__ import annotations
 import contextlib
 import errno
 import ipaddress
+import math
+import select
 import socket
 import struct
 import sys
+import time
 from dataclasses import dataclass
 
 from papo.errors import ConfigError, NetworkError
@@ -199,6 +202,7 @@ class MulticastReceiver:
         self.config = config.validated()
         family = _family(config)
         choice = resolve_interface(config.interface, family)
+        self._poll: select.poll | None = None  # made on the first wait
         self._socket = socket.socket(family, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
         try:
             self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -244,13 +248,38 @@ class MulticastReceiver:
         """Wait for one datagram; return ``(payload, "host:port")``, or None on timeout.
 
         Reads up to :data:`~papo.protocol.limits.MAX_DATAGRAM_BYTES` + 1 bytes, so an
-        oversize datagram is seen as such by the decoder rather than cut silently.
+        oversize datagram is seen as such by the decoder rather than cut silently. A
+        datagram already queued is read with one system call (a non-blocking read); only
+        an empty queue costs a wait, so a receiver under load does not poll first each time.
         """
-        if self._socket.gettimeout() != timeout:  # settimeout costs two fcntl calls
+        if _MSG_DONTWAIT is None or not hasattr(select, "poll"):
+            return self._receive_waiting(timeout)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            try:
+                payload, address = self._socket.recvfrom(MAX_DATAGRAM_BYTES + 1, _MSG_DONTWAIT)
+            except BlockingIOError:
+                pass
+            except OSError as exc:
+                raise _os_error(exc, "action_join", self.config) from None
+            else:
+                return payload, format_address(address)
+            wait = None if deadline is None else deadline - time.monotonic()
+            if wait is not None and wait <= 0:
+                return None
+            if self._poll is None:
+                self._poll = select.poll()
+                self._poll.register(self._socket, select.POLLIN)
+            if not self._poll.poll(None if wait is None else math.ceil(wait * 1000)):
+                return None
+
+    def _receive_waiting(self, timeout: float | None) -> tuple[bytes, str] | None:
+        """:meth:`receive` where non-blocking reads are not available (a timed read)."""
+        if self._socket.gettimeout() != timeout:
             self._socket.settimeout(timeout)
         try:
             payload, address = self._socket.recvfrom(MAX_DATAGRAM_BYTES + 1)
-        except TimeoutError:
+        except (TimeoutError, BlockingIOError):  # BlockingIOError: a zero timeout
             return None
         except OSError as exc:
             raise _os_error(exc, "action_join", self.config) from None
@@ -275,6 +304,9 @@ class MulticastReceiver:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+
+# A read that returns at once when nothing is queued (absent on Windows).
+_MSG_DONTWAIT: int | None = getattr(socket, "MSG_DONTWAIT", None)
 
 # Not exported by the socket module; value from <linux/in.h>.
 _IP_MULTICAST_ALL = getattr(socket, "IP_MULTICAST_ALL", 49)
