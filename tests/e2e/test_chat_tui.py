@@ -29,8 +29,18 @@ def tmux() -> Iterator[Tmux]:
     server.close()
 
 
+#: The window's bottom toolbar (nick, head count, link state), under the input line.
+TOOLBAR = re.compile(r"^ \S+ · \d")  # cut short in a narrow window
+
+
+def shown_lines(lines: list[str]) -> list[str]:
+    """The lines with text on a screen, the toolbar left out."""
+    return [line for line in lines if line.strip() and not TOOLBAR.match(line)]
+
+
 def last_line(lines: list[str]) -> str:
-    return next(line for line in reversed(lines) if line.strip())
+    """The input line: the last one with text, the toolbar under it left out."""
+    return next(line for line in reversed(lines) if line.strip() and not TOOLBAR.match(line))
 
 
 def send_raw(payload: bytes, port: int) -> None:
@@ -151,12 +161,12 @@ def test_resize_and_clear_keep_the_window_usable(tmux: Tmux) -> None:
         ),
     )
     tmux.type("b", "/clear", enter=True)
-    tmux.wait_for("b", lambda _: [ln for ln in tmux.screen("b") if ln.strip()] == ["bob>"])
+    tmux.wait_for("b", lambda _: shown_lines(tmux.screen("b")) == ["bob>"])
     tmux.type("b", "abc")
     tmux.type("a", "depois", enter=True)
 
     def visible(_: list[str]) -> bool:
-        shown = [ln for ln in tmux.screen("b") if ln.strip()]
+        shown = shown_lines(tmux.screen("b"))
         return (
             len(shown) == 2
             and bool(re.match(STAMP + "ana: depois$", shown[0]))

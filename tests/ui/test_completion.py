@@ -78,3 +78,20 @@ def test_tab_in_the_chat_window_completes_the_nick_being_typed() -> None:
 
     assert asyncio.run(typed("bi", "bia: ", "oi")) == "bia: oi"
     assert asyncio.run(typed("/msg bru", "/msg bruno ", "ola")) == "/msg bruno ola"
+
+
+def test_the_toolbar_shows_the_nick_the_head_count_and_a_lost_link() -> None:
+    from papo.session.chat import Notice
+
+    def toolbar_text(view: TuiView) -> str:
+        return "".join(text for _style, text in view._toolbar())
+
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        view = TuiView("en", lambda: "eu", lambda: ROSTER)
+        assert "eu · 5 in the room · Tab completes" in toolbar_text(view)
+        view.show(Notice("reconnecting", 0.0, {"attempt": 1, "seconds": 1.0, "where": "x"}))
+        assert "offline" in toolbar_text(view)
+        view.show(Notice("connected", 0.0, {"where": "x", "nick": "eu"}))
+        assert "offline" not in toolbar_text(view)
+        pt = TuiView("pt", lambda: "eu", lambda: ROSTER)
+        assert "5 na sala" in toolbar_text(pt)

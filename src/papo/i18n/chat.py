@@ -108,4 +108,9 @@ CATALOG: dict[str, tuple[str, str]] = {
         "escolha só um: --server, --p2p ou multicast (padrão)",
         "pick only one: --server, --p2p or multicast (the default)",
     ),
+    "tui_toolbar": (
+        "{nick} · {count} na sala{state} · Tab completa · /help ajuda",
+        "{nick} · {count} in the room{state} · Tab completes · /help",
+    ),
+    "tui_offline": (" · sem conexão", " · offline"),
 }

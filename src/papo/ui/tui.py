@@ -20,7 +20,9 @@ from prompt_toolkit.history import InMemoryHistory
 from prompt_toolkit.renderer import print_formatted_text as render_fragments
 from prompt_toolkit.styles import Style
 
-from papo.session.chat import ChatLine, ClearScreen, Ended, UiEvent
+from papo.i18n import translate
+from papo.protocol.text import terminal_safe
+from papo.session.chat import ChatLine, ClearScreen, Ended, Notice, UiEvent
 from papo.transport.base import TransportEvent
 from papo.ui.chat import NICK_COLOURS, Fragments, render
 from papo.ui.completion import ChatCompleter
@@ -43,8 +45,23 @@ NICK_PALETTE = (
 )
 assert len(NICK_PALETTE) == NICK_COLOURS
 
+#: Link status codes (transport notices) and whether each means the link is up.
+LINK_CODES = {
+    "connected": True,
+    "chat_connected_multicast": True,
+    "mesh_listening": True,
+    "nats_connected": True,
+    "nats_reconnected": True,
+    "reconnecting": False,
+    "disconnected": False,
+    "room_server_shutdown": False,
+    "nats_disconnected": False,
+}
+
 STYLE = Style.from_dict(
     {
+        "bottom-toolbar": "noreverse ansibrightblack",
+        "toolbar.offline": "bold ansired",
         "time": "ansibrightblack",
         "system": "italic ansibrightblack",
         "warning": "bold ansired",
@@ -74,7 +91,10 @@ class TuiView:
             erase_when_done=True,
             completer=ChatCompleter(nick, roster),
             complete_while_typing=False,  # Tab completes; typing is never interrupted
+            bottom_toolbar=self._toolbar,
         )
+        self._roster = roster
+        self._offline = False  # the link is down and the transport is trying again
         self._output = self._session.app.output
         self._pending: list[Fragments] = []
         self._bell = False
@@ -91,6 +111,8 @@ class TuiView:
             self._pending.clear()
             self._clear = True
         else:
+            if isinstance(event, Notice) and event.code in LINK_CODES:
+                self._offline = not LINK_CODES[event.code]
             if isinstance(event, ChatLine) and event.mention and not event.own:
                 self._bell = True
             self._pending.extend(render(event, self.lang))
@@ -126,6 +148,18 @@ class TuiView:
             self._bell = False
             output.bell()
         output.flush()
+
+    def _toolbar(self) -> FormattedText:
+        """The line under the input: who I am, how many are here, whether the link is up."""
+        state = translate("tui_offline", self.lang) if self._offline else ""
+        text = translate(
+            "tui_toolbar",
+            self.lang,
+            nick=terminal_safe(self._nick()),
+            count=len(self._roster()),
+            state=state,
+        )
+        return FormattedText([("class:toolbar.offline" if self._offline else "", f" {text} ")])
 
     # -- typing ----------------------------------------------------------------------
 
