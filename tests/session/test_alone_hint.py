@@ -65,3 +65,14 @@ def test_only_serverless_rooms_get_a_hint() -> None:
     assert alone_hint(args(p2p=True)) == "chat_alone_p2p"
     assert alone_hint(args(server="127.0.0.1")) is None
     assert alone_hint(args(nats=["nats://127.0.0.1:4222"])) is None
+
+
+def test_undelivered_lines_and_a_lost_link_are_warnings_and_a_reconnect_is_not() -> None:
+    from papo.transport.base import StatusChanged
+
+    session = ChatSession("ana", clock=Clock())
+    undelivered = StatusChanged("room_undelivered", {"count": 1, "texts": '"x"'})
+    (warned,) = session.handle_event(undelivered)
+    (plain,) = session.handle_event(StatusChanged("connected", {"where": "x", "nick": "ana"}))
+    assert isinstance(warned, Notice) and warned.warning
+    assert isinstance(plain, Notice) and not plain.warning

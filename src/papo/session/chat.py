@@ -42,6 +42,11 @@ LEAVE_TEXT = "saiu / left"
 #: The chat commands, in the order ``/help`` lists them.
 COMMANDS = ("help", "who", "msg", "nick", "me", "history", "clear", "quit")
 
+#: Transport status codes shown as warnings: something the user typed or expects is lost.
+WARNING_STATUS = frozenset(
+    {"room_undelivered", "disconnected", "room_server_shutdown", "nats_disconnected"}
+)
+
 #: Seconds alone in a room before the chat says how others could be found (once).
 ALONE_HINT_SECONDS = 15.0
 
@@ -404,7 +409,7 @@ class ChatSession:
             case StatusChanged(code, details):
                 if code in REPLAY_STARTS | REPLAY_ENDS:
                     self._replaying = code in REPLAY_STARTS
-                return [Notice(code, now, details)]
+                return [Notice(code, now, details, warning=code in WARNING_STATUS)]
             case NickChanged(nick):
                 self.nick = nick
                 if self._ownership is not None:
