@@ -6,7 +6,8 @@
 By default it runs with :data:`BENCH_RULES`: the per-client rate limit lifted and the
 client cap raised, because the load generator's single publisher sends far more than a
 person types (``papo serve``'s default of 20 messages/s would refuse it). Everything else
-(framing, decoding, the room rules, the per-client queues) is papo's own code path.
+(framing, decoding, the room rules, the outbox and the slow-consumer rule) is papo's own
+code path.
 """
 
 from __future__ import annotations
