@@ -354,9 +354,11 @@ def test_a_line_typed_into_a_silently_dead_link_arrives_once_and_the_nick_is_kep
             while ("chat", "after") not in seen:
                 message = await bia.until(lambda m: m.type in ("chat", "leave", "join"))
                 seen.append((message.type, message.code or message.message.data or "ana"))
-            # The server still held the dead connection: the same session replaced it.
-            replaced = [("leave", "room_session_replaced"), ("join", "ana")]
-            assert seen == [*replaced, ("chat", "into-the-void"), ("chat", "after")], seen
+            # The server still held the dead connection: the same session replaced it (or,
+            # when the proxy's upstream side closed first, the server saw it lost).
+            assert seen[0][1] in ("room_session_replaced", "room_connection_lost"), seen
+            rest = [("join", "ana"), ("chat", "into-the-void"), ("chat", "after")]
+            assert seen[0][0] == "leave" and seen[1:] == rest, seen
             assert ana.nick == "ana"
             assert not any(isinstance(e, NickChanged) for e in events.seen)
             await ana.close()

@@ -96,6 +96,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "sem conexão com a sala em {where} agora: mensagem não enviada",
         "not connected to the room at {where} right now: message not sent",
     ),
+    "room_queued": (
+        "sem conexão com {where}: o que você digitar será enviado quando ela voltar",
+        "no connection to {where}: what you type will be sent when it is back",
+    ),
     "room_undelivered": (
         "{count} mensagem(ns) não foi(foram) entregue(s): {texts}",
         "{count} message(s) were not delivered: {texts}",

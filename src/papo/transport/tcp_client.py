@@ -174,6 +174,8 @@ class TcpRoomClient:
         self._connected = False
         self._closing = False
         self._leaving = False  # the user sent a leave: the server's close is expected
+        self._reconnecting = False  # the link is down and reconnect attempts go on
+        self._queued_notice = False  # said once per outage that typed lines wait
         self._ended = False
         self._mark: tuple[str, int] | None = None  # (node, seq) of the last relayed line
         self._history_pending = 0  # replayed lines still expected after the welcome
@@ -260,24 +262,38 @@ class TcpRoomClient:
     async def _send_tracked(self, parts: list[ChatMessage]) -> None:
         """Send the lines of one typed message, each with an id, kept until acknowledged."""
         if not self._connected:
-            raise NetworkError("room_not_connected", where=self._where)
+            if not (self._acks and self._reconnecting and self._inflight.has_room(len(parts))):
+                raise NetworkError("room_not_connected", where=self._where)
+            # Typed while reconnecting to a server that acknowledges lines: kept in
+            # flight, sent right after the rejoin (or reported if reconnecting gives up).
+            self._stamped(parts, keep=True)
+            if not self._queued_notice:
+                self._queued_notice = True
+                self._put(StatusChanged("room_queued", {"where": self._where}))
+            return
         if self._acks:
             await self._wait_for_room(len(parts))
-        number = self._inflight.new_message()
-        lines = []
-        for part in parts:
-            line_id = self._inflight.new_id()
-            stamped = replace(part, id=line_id)  # before signing: the id is signed too
-            line = encode_room(stamped if self._signer is None else self._signer.sign(stamped))
-            if self._acks:
-                self._inflight.add(PendingLine(line_id, line, number, part.data))
-            lines.append(line)
+        lines = self._stamped(parts, keep=self._acks)
         try:
             await self._write(b"".join(lines))
         except NetworkError:
             if not self._acks:
                 raise
             # In flight: sent again after the reconnect, or reported if that fails.
+
+    def _stamped(self, parts: list[ChatMessage], keep: bool) -> list[bytes]:
+        """The lines of one typed message, each with an id (signed if signing); ``keep``:
+        also kept in flight until the server acknowledges them."""
+        number = self._inflight.new_message()
+        lines = []
+        for part in parts:
+            line_id = self._inflight.new_id()
+            stamped = replace(part, id=line_id)  # before signing: the id is signed too
+            line = encode_room(stamped if self._signer is None else self._signer.sign(stamped))
+            if keep:
+                self._inflight.add(PendingLine(line_id, line, number, part.data))
+            lines.append(line)
+        return lines
 
     async def _wait_for_room(self, count: int) -> None:
         """Wait until ``count`` more lines fit in the in-flight window (or fail)."""
@@ -468,6 +484,13 @@ class TcpRoomClient:
             self._handle(item)
 
     async def _reconnect(self) -> bool:
+        self._reconnecting, self._queued_notice = True, False
+        try:
+            return await self._reconnect_attempts()
+        finally:
+            self._reconnecting = False
+
+    async def _reconnect_attempts(self) -> bool:
         for attempt in range(1, self.config.reconnect_attempts + 1):
             delay = backoff_delay(attempt, self.config)
             self._put(
