@@ -104,10 +104,13 @@ def decode(
     if _nesting_exceeds(stripped, limits.max_json_depth):
         return DecodeError("decode_too_deep", max=limits.max_json_depth)
     try:
-        value = _DECODER.decode(stripped)
+        # raw_decode: ``stripped`` has no whitespace around it to skip (decode's extra work)
+        value, end = _DECODER.raw_decode(stripped)
     except ValueError as exc:  # JSONDecodeError, huge integers, NaN/Infinity
         reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
         return DecodeError("decode_invalid_json", reason=reason[:80])
+    if end != len(stripped):
+        return DecodeError("decode_invalid_json", reason="Extra data")  # as json.loads says
     if not isinstance(value, dict):
         return DecodeError("decode_not_object", kind=_json_kind(value))
     return _message_from_object(value, source, limits)
@@ -177,27 +180,33 @@ def _plain_message(text: str, source: str | None, limits: Limits) -> ChatMessage
 def _message_from_object(
     obj: dict[str, object], source: str | None, limits: Limits
 ) -> ChatMessage | DecodeError:
+    if "user" not in obj:
+        return DecodeError("decode_missing_field", field="user")
+    user = obj["user"]
+    error = _check_text(user, "user", limits.max_nick_chars, allow_empty=False)
+    if error is not None:
+        return error
+    if "data" not in obj:
+        return DecodeError("decode_missing_field", field="data")
+    data = obj["data"]
+    error = _check_text(data, "data", limits.max_text_chars, allow_empty=True)
+    if error is not None:
+        return error
     fields: dict[str, object] = {}
-    for key, max_len in (("user", limits.max_nick_chars), ("data", limits.max_text_chars)):
-        if key not in obj:
-            return DecodeError("decode_missing_field", field=key)
-        error = _check_text(obj[key], key, max_len, allow_empty=(key == "data"))
-        if error is not None:
-            return error
-        fields[key] = obj[key]
-    for key, check in _OPTIONAL_CHECKS.items():
-        value = obj.get(key)
-        if value is not None:
-            error = check(value, key, limits)
-            if error is not None:
-                return error
-            fields[key] = value
-    part, parts = fields.get("part"), fields.get("parts")
-    if (part is None) != (parts is None) or (
-        isinstance(part, int) and isinstance(parts, int) and part > parts
-    ):
-        return DecodeError("decode_bad_value", field="part")
-    return ChatMessage(source=source, **fields)  # type: ignore[arg-type]
+    if len(obj) > 2:  # with only the handout's two keys there is nothing optional to check
+        for key, check in _OPTIONAL_CHECKS.items():
+            value = obj.get(key)
+            if value is not None:
+                error = check(value, key, limits)
+                if error is not None:
+                    return error
+                fields[key] = value
+        part, parts = fields.get("part"), fields.get("parts")
+        if (part is None) != (parts is None) or (
+            isinstance(part, int) and isinstance(parts, int) and part > parts
+        ):
+            return DecodeError("decode_bad_value", field="part")
+    return ChatMessage(user, data, source=source, **fields)  # type: ignore[arg-type]
 
 
 def _check_text(value: object, key: str, max_len: int, allow_empty: bool) -> DecodeError | None:
