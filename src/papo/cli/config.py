@@ -123,12 +123,12 @@ def apply_settings(settings: Settings, parser: argparse.ArgumentParser) -> None:
         action for action in parser._actions if isinstance(action, argparse._SubParsersAction)
     )
     for name, table in settings.commands.items():
-        parser = subparsers.choices.get(name)
-        if parser is None:
+        command = subparsers.choices.get(name)
+        if command is None:
             _unknown(settings, "", name, sorted(subparsers.choices))
         actions = {
             action.dest: action
-            for action in parser._actions
+            for action in command._actions
             if action.dest not in (argparse.SUPPRESS, "help", "lang")
         }
         defaults: dict[str, object] = {}
@@ -140,13 +140,14 @@ def apply_settings(settings: Settings, parser: argparse.ArgumentParser) -> None:
             if action is None or action.default == argparse.SUPPRESS:
                 _unknown(settings, name, key, sorted(d.replace("_", "-") for d in actions))
             defaults[dest] = _convert(settings, name, key, action, value)
-        parser.set_defaults(**defaults)
+        command.set_defaults(**defaults)
 
 
 def _convert(
     settings: Settings, table: str, key: str, action: argparse.Action, value: object
 ) -> object:
     """``value`` as the option would have parsed it from the command line."""
+    expected = _metavar(action)
     if action.nargs == 0:  # a flag: --identity, --p2p, --no-history
         if not isinstance(value, bool):
             _bad_value(settings, table, key, value, "true | false")
@@ -159,20 +160,28 @@ def _convert(
     converted = []
     for item in values:
         if isinstance(item, bool) or not isinstance(item, str | int | float):
-            _bad_value(settings, table, key, item, action.metavar or action.dest)
+            _bad_value(settings, table, key, item, expected)
         text = str(item)
         try:
             result = action.type(text) if callable(action.type) else text
         except (ValueError, TypeError, argparse.ArgumentTypeError, ConfigError):
-            _bad_value(settings, table, key, item, action.metavar or action.dest)
+            _bad_value(settings, table, key, item, expected)
         if action.choices is not None and result not in action.choices:
             _bad_value(settings, table, key, item, " | ".join(map(str, action.choices)))
         converted.append(result)
     if isinstance(action, argparse._AppendAction) or action.nargs in ("*", "+"):
         return converted
     if len(converted) != 1:
-        _bad_value(settings, table, key, value, action.metavar or action.dest)
+        _bad_value(settings, table, key, value, expected)
     return converted[0]
+
+
+def _metavar(action: argparse.Action) -> str:
+    """How the option's value is named in its help (``PORT``, ``HOST[:PORT]``)."""
+    metavar = action.metavar
+    if isinstance(metavar, tuple):
+        return " ".join(metavar)
+    return metavar or action.dest.upper()
 
 
 def _where(settings: Settings) -> str:

@@ -167,7 +167,9 @@ def decode_announcement(payload: bytes) -> Announcement | DecodeError:
     node, nick, port, version = (value.get(key) for key in ("node", "user", "port", "v"))
     if not isinstance(node, str) or not 0 < len(node) <= MAX_ID_CHARS or not _ID_RE.match(node):
         return DecodeError("decode_bad_value", field="node")
-    if not _is_int(version) or not 1 <= version <= MAX_BEACON_VERSION:
+    if not isinstance(version, int) or isinstance(version, bool):
+        return DecodeError("decode_bad_value", field="v")
+    if not 1 <= version <= MAX_BEACON_VERSION:
         return DecodeError("decode_bad_value", field="v")
     if kind == SEEK_KIND:
         return Seek(node=node, version=version)
@@ -175,7 +177,7 @@ def decode_announcement(payload: bytes) -> Announcement | DecodeError:
         return _room(value, node, version)
     if not isinstance(nick, str) or not 0 < len(nick) <= MAX_NICK_CHARS or not nick.strip():
         return DecodeError("decode_bad_value", field="user")
-    if not _is_int(port) or not 1 <= port <= 65535:
+    if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
         return DecodeError("decode_bad_value", field="port")
     return Beacon(node=node, nick=nick, port=port, version=version)
 
@@ -184,15 +186,11 @@ def _room(value: dict[str, object], node: str, version: int) -> RoomBeacon | Dec
     name, port, tls = value.get("name"), value.get("port"), value.get("tls", False)
     if not isinstance(name, str) or not 0 < len(name) <= MAX_ROOM_NAME_CHARS or not name.strip():
         return DecodeError("decode_bad_value", field="name")
-    if not _is_int(port) or not 1 <= port <= 65535:  # type: ignore[operator]
+    if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
         return DecodeError("decode_bad_value", field="port")
     if not isinstance(tls, bool):
         return DecodeError("decode_bad_value", field="tls")
-    return RoomBeacon(node=node, name=name, port=port, tls=tls, version=version)  # type: ignore[arg-type]
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    return RoomBeacon(node=node, name=name, port=port, tls=tls, version=version)
 
 
 def _reject_constant(name: str) -> float:

@@ -126,8 +126,8 @@ def parse_room_address(text: str) -> RoomAddress:
     if scheme == "multicast":
         if path:
             raise _bad(text)
-        hosts = (_host_port(netloc, DEFAULT_PORT, text),) if netloc else ()
-        return RoomAddress(scheme, hosts, options=options)
+        group = (_host_port(netloc, DEFAULT_PORT, text),) if netloc else ()
+        return RoomAddress(scheme, group, options=options)
     if scheme in ("papo", "papos"):
         if path or not netloc:
             raise _bad(text)
@@ -190,8 +190,8 @@ def build_transport(address: RoomAddress, nick: str) -> ChatTransport:
             discoveries.append(BeaconDiscovery(options.get("interface")))
         if not discoveries and not address.hosts:
             raise ConfigError("mesh_no_way_to_find_peers")
-        config = MeshConfig(bootstrap=address.hosts).validated()
-        return MeshTransport(nick, config, discoveries=discoveries)
+        mesh = MeshConfig(bootstrap=address.hosts).validated()
+        return MeshTransport(nick, mesh, discoveries=discoveries)
     from papo.transport.nats import DEFAULT_ROOM, NatsTransport, import_nats
 
     import_nats()
