@@ -64,7 +64,7 @@ class LineFramer:
                     self._discarded += size - start
                     return out
                 self._discarded += end - start
-                self._finish_oversize(out)
+                out.append(self._finish_oversize())
                 start = end + 1
                 continue
             chunk_end = size if end < 0 else end
@@ -74,7 +74,7 @@ class LineFramer:
                 if end < 0:
                     self._discarding = True
                     return out
-                self._finish_oversize(out)
+                out.append(self._finish_oversize())
                 start = end + 1
                 continue
             self._buffer += data[start:chunk_end]
@@ -86,17 +86,18 @@ class LineFramer:
             start = end + 1
         return out
 
-    def _finish_oversize(self, out: list[bytes | FramingError]) -> None:
+    def _finish_oversize(self) -> FramingError:
         self.oversize_lines += 1
-        out.append(FramingError(size=self._discarded, max=self.max_line_bytes))
+        error = FramingError(size=self._discarded, max=self.max_line_bytes)
         self._discarding = False
         self._discarded = 0
+        return error
 
-    def end(self) -> list[bytes | FramingError]:
+    def end(self) -> list[FramingError]:
         """The stream ended: report an unfinished line (as an error) and reset."""
-        out: list[bytes | FramingError] = []
+        out: list[FramingError] = []
         if self._discarding:
-            self._finish_oversize(out)
+            out.append(self._finish_oversize())
         elif self._buffer:
             out.append(FramingError("frame_incomplete", size=len(self._buffer)))
             self._buffer.clear()

@@ -248,6 +248,7 @@ def _with_extras(
     suggestion = obj.get("suggestion")
     if suggestion is not None and not _is_nick_text(suggestion, limits):
         return DecodeError("decode_bad_value", field="suggestion")
+    assert suggestion is None or isinstance(suggestion, str)  # _is_nick_text checked it
     details = obj.get("details", {})
     if not (
         isinstance(details, dict)

@@ -290,6 +290,7 @@ class Room:
         line_id = decoded.message.id if member.session and kind in RELAYED_TYPES else None
         if line_id is None:
             return self._act(member, decoded, now)
+        assert member.session is not None  # only session members get line ids checked
         if not self.session_ids.first_time(member.session, line_id):
             return [Send(conn, ack_line(line_id))]  # sent again after a reconnect
         return [*self._act(member, decoded, now), Send(conn, ack_line(line_id))]
@@ -348,9 +349,13 @@ class Room:
     def _bad(self, member: _Member, error: DecodeError) -> list[Action]:
         self.dropped_lines += 1
         member.errors += 1
-        details = {k: v for k, v in error.details.items() if isinstance(v, str | int)}
+        details = {
+            k: v
+            for k, v in error.details.items()
+            if isinstance(v, str | int) and k != "suggestion"  # error_line's own argument
+        }
         actions: list[Action] = [
-            Send(member.conn, error_line(error.code, **details)),
+            Send(member.conn, error_line(error.code, None, **details)),
             Log(
                 "room_log_bad_line",
                 {"who": self._who(member), "code": error.code, "details": details},

@@ -441,7 +441,7 @@ class ChatSession:
             return []
         judgement = self._ownership.judge(message, now)
         self.judgement = judgement
-        details = {
+        details: dict[str, object] = {
             "nick": message.user,
             "pinned": judgement.pinned,
             "presented": judgement.presented or "-",

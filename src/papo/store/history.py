@@ -17,6 +17,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from papo.errors import ConfigError, PapoError
 from papo.protocol.codec import decode, encode
@@ -187,7 +188,7 @@ class HistoryStore:
         """The rooms with stored messages, sorted."""
         return [row[0] for row in self._query("SELECT DISTINCT room FROM messages ORDER BY 1", ())]
 
-    def _query(self, sql: str, params: tuple[object, ...]) -> list[tuple[object, ...]]:
+    def _query(self, sql: str, params: tuple[object, ...]) -> list[tuple[Any, ...]]:
         try:
             return self._db.execute(sql, params).fetchall()
         except sqlite3.Error as exc:

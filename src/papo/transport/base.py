@@ -73,7 +73,22 @@ class NickChanged:
 
 EventT = TypeVar("EventT")
 
-TransportEvent = Delivered | Dropped | RosterChanged | MessagesLost | StatusChanged | NickChanged
+
+@dataclass(frozen=True, slots=True)
+class CaughtUp:
+    """Messages of the room's past that peers sent and this node did not have, oldest first
+    (serverless rooms only: see :mod:`papo.transport.catch_up`)."""
+
+    messages: tuple[ChatMessage, ...]
+
+
+TransportEvent = (
+    Delivered | Dropped | RosterChanged | MessagesLost | MessagesLate | StatusChanged | NickChanged
+)
+
+#: What :meth:`ChatTransport.events` yields: transport events, and a serverless room's
+#: catch-up.
+RoomEvent = TransportEvent | CaughtUp
 
 
 @runtime_checkable
@@ -102,7 +117,7 @@ class ChatTransport(Protocol):
     async def send(self, message: ChatMessage) -> None:
         """Send one message to the room (the transport splits/frames it as needed)."""
 
-    def events(self) -> AsyncIterator[TransportEvent]:
+    def events(self) -> AsyncIterator[RoomEvent]:
         """Everything that arrives, until :meth:`close`."""
         ...
 

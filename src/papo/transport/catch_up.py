@@ -13,23 +13,16 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict, deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Protocol
 
 from papo.protocol.history import CatchUp
 from papo.protocol.limits import Limits
 from papo.protocol.message import ChatMessage, MessageType
+from papo.transport.base import CaughtUp
 
 #: Message types a node shares with peers that ask: the public conversation only.
 #: Private messages stay with the two people who exchanged them.
 SHARED_TYPES = frozenset({MessageType.CHAT, MessageType.ME, MessageType.SYSTEM})
-
-
-@dataclass(frozen=True, slots=True)
-class CaughtUp:
-    """Messages of the room's past that peers sent and this node did not have, oldest first."""
-
-    messages: tuple[ChatMessage, ...]
 
 
 class AnswerGate:

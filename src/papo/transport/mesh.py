@@ -633,8 +633,8 @@ class MeshTransport:
             while not link.backlog:
                 data = await link.reader.read(READ_CHUNK_BYTES)
                 if not data:
-                    for item in link.framer.end():
-                        self._drop(item, link.address)
+                    for error in link.framer.end():
+                        self._drop(error, link.address)
                     return None
                 link.backlog.extend(link.framer.feed(data))
             item = link.backlog.pop(0)

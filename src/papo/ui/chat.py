@@ -28,7 +28,7 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import CancelledError
 from typing import Protocol, TextIO
 
@@ -37,6 +37,7 @@ from papo.i18n import translate
 from papo.protocol.message import ChatMessage, MessageType
 from papo.protocol.text import terminal_safe
 from papo.session.chat import (
+    Action,
     ChatLine,
     ChatSession,
     ClearScreen,
@@ -54,9 +55,9 @@ from papo.transport.base import (
     MessagesLate,
     MessagesLost,
     NickChanged,
+    RoomEvent,
     RosterChanged,
     StatusChanged,
-    TransportEvent,
 )
 from papo.transport.catch_up import CaughtUp
 from papo.ui.text import clock_stamp, error_text
@@ -164,7 +165,7 @@ class ChatView(Protocol):
     def show(self, event: UiEvent) -> None:
         """Show one event."""
 
-    def show_transport_event(self, event: TransportEvent) -> bool:
+    def show_transport_event(self, event: RoomEvent) -> bool:
         """Show a raw transport event; return True if the session should not show it."""
 
     async def read_line(self) -> str | None:
@@ -185,7 +186,7 @@ class PlainView:
             for line in plain_text(render(event, self.lang)):
                 self._write(line)
 
-    def show_transport_event(self, event: TransportEvent) -> bool:
+    def show_transport_event(self, event: RoomEvent) -> bool:
         return False
 
     def _write(self, line: str) -> None:
@@ -226,7 +227,7 @@ class JsonView(PlainView):
             envelope = {**_envelope(event.message), "past": True}
             self._dump(self._owned(envelope, event.judgement))
 
-    def show_transport_event(self, event: TransportEvent | CaughtUp) -> bool:
+    def show_transport_event(self, event: RoomEvent) -> bool:
         match event:
             case CaughtUp():
                 return False  # the session's past lines: header, envelopes, end
@@ -279,10 +280,8 @@ def _envelope(message: ChatMessage) -> dict[str, object]:
     return out
 
 
-def _jsonable(details: object) -> dict[str, object]:
-    return {
-        str(k): v if isinstance(v, int | float | str) else str(v) for k, v in dict(details).items()
-    }  # type: ignore[call-overload]
+def _jsonable(details: Mapping[str, object]) -> dict[str, object]:
+    return {str(k): v if isinstance(v, int | float | str) else str(v) for k, v in details.items()}
 
 
 def _start_reader(
@@ -384,7 +383,7 @@ async def _type(
 ) -> None:
     while True:
         line = await view.read_line()
-        actions = (
+        actions: list[Action] = (
             session.handle_input(line)
             if line is not None
             else [

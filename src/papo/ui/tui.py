@@ -23,7 +23,7 @@ from prompt_toolkit.styles import Style
 from papo.i18n import translate
 from papo.protocol.text import terminal_safe
 from papo.session.chat import ChatLine, ClearScreen, Ended, Notice, UiEvent
-from papo.transport.base import TransportEvent
+from papo.transport.base import RoomEvent
 from papo.ui.chat import NICK_COLOURS, Fragments, render
 from papo.ui.completion import ChatCompleter
 
@@ -118,7 +118,7 @@ class TuiView:
             self._pending.extend(render(event, self.lang))
         self._schedule()
 
-    def show_transport_event(self, event: TransportEvent) -> bool:
+    def show_transport_event(self, event: RoomEvent) -> bool:
         """The window shows the session's view of every event, never raw ones."""
         return False
 
