@@ -10,6 +10,7 @@ from papo.session.chat import (
     COMMANDS,
     DEFAULT_HISTORY_LINES,
     MAX_HISTORY_LINES,
+    MAX_SEARCH_RESULTS,
     BadCommand,
     ChatLine,
     ChatSession,
@@ -36,6 +37,20 @@ from papo.transport.catch_up import CaughtUp
 def test_history_command_takes_an_optional_count_capped_at_the_maximum(
     line: str, command: ShowHistory
 ) -> None:
+    assert parse_line(line) == command
+
+
+@pytest.mark.parametrize(
+    ("line", "command"),
+    [
+        ("/search reunião", ShowHistory(MAX_SEARCH_RESULTS, "reunião")),
+        ("/buscar  duas palavras ", ShowHistory(MAX_SEARCH_RESULTS, "duas palavras")),
+        ("/procurar x", ShowHistory(MAX_SEARCH_RESULTS, "x")),
+        ("/search", BadCommand("chat_usage_search")),
+        ("/buscar   ", BadCommand("chat_usage_search")),
+    ],
+)
+def test_search_takes_the_text_to_look_for(line: str, command: object) -> None:
     assert parse_line(line) == command
 
 

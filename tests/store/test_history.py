@@ -152,3 +152,23 @@ def test_kill_9_during_writes_leaves_a_consistent_file(tmp_path: Path, run_proce
     assert highest == count
     with HistoryStore(path) as store:
         assert store.append("geral", chat("after the crash", 1, node="new")) is True
+
+
+def test_search_finds_the_newest_matches_in_text_or_nick_ignoring_case(tmp_path: Path) -> None:
+    with HistoryStore(tmp_path / "h.sqlite3") as store:
+        store.append("geral", chat("Reunião amanhã", 1))
+        store.append("geral", chat("sem nada", 2))
+        store.append("geral", chat("a REUNIÃO mudou", 3))
+        store.append("geral", ChatMessage(user="reuniao", data="x", v=1, node="n2", seq=1))
+        store.append(
+            "geral", ChatMessage(user="bia", data="reunião", type="join", node="n3", seq=1)
+        )
+        store.append("outra", chat("reunião noutra sala", 4))
+        assert [m.data for m in store.search("geral", "reunião", 10)] == [
+            "Reunião amanhã",
+            "a REUNIÃO mudou",
+        ]
+        assert [m.data for m in store.search("geral", "reunião", 1)] == ["a REUNIÃO mudou"]
+        assert [m.user for m in store.search("geral", "REUNIAO", 10)] == ["reuniao"]
+        assert store.search("geral", "", 10) == []
+        assert store.search("geral", "inexistente", 10) == []

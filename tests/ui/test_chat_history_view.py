@@ -49,6 +49,10 @@ class History:
             raise PapoError("history_read_failed", path="h", reason="disk on fire")
         return self.messages[-count:]
 
+    def search(self, text: str, count: int) -> list[ChatMessage]:
+        self.asked.append(count)
+        return [m for m in self.messages if text in m.data][-count:]
+
 
 KEPT = [
     ChatMessage(user="bob", data="um", node="b", seq=1, ts=0.0),
@@ -80,6 +84,19 @@ def test_history_n_in_plain_mode_is_a_marked_block_of_terminal_safe_lines() -> N
         "-- end of history",
     ]
     assert history.asked == [2, 500]
+    assert all(line.isprintable() for line in lines)
+
+
+def test_search_shows_the_matches_as_a_marked_block_naming_the_text_safely() -> None:
+    history = History(KEPT)
+    lines = untimed(run(PlainView, "/search dois\n/buscar nada\x1b[2J\n/search\n", history))
+    assert lines[:3] == [
+        "-- search: 1 message(s) with 'dois' (the newest)",
+        "ana: dois \\x1b[2J\\x1b[31mred\\x0d\\u202eevil",
+        "-- end of history",
+    ]
+    assert lines[3] == "-- no message with 'nada\\x1b[2J' in this room's history"
+    assert lines[4].startswith("! usage: /search TEXT")
     assert all(line.isprintable() for line in lines)
 
 

@@ -18,6 +18,7 @@ CATALOG: dict[str, tuple[str, str]] = {
         "  /nick NOVO       muda seu apelido\n"
         "  /me ação         ação em terceira pessoa (* ana acena)\n"
         "  /history [N]     as últimas N mensagens desta sala (padrão 20, máx. 500)\n"
+        "  /search TEXTO    as mensagens desta sala com TEXTO (/buscar)\n"
         "  /clear           limpa a tela\n"
         "  /quit ou sair    sai da sala\n"
         "  //texto          envia um texto que começa com /\n"
@@ -29,6 +30,7 @@ CATALOG: dict[str, tuple[str, str]] = {
         "  /nick NEW        change your nick\n"
         "  /me action       third-person action (* ana waves)\n"
         "  /history [N]     the last N messages of this room (default 20, max 500)\n"
+        "  /search TEXT     this room's messages with TEXT (pt: /buscar)\n"
         "  /clear           clear the screen\n"
         "  /quit or sair    leave the room\n"
         "  //text           send a text that starts with /\n"
@@ -113,4 +115,8 @@ CATALOG: dict[str, tuple[str, str]] = {
         "{nick} · {count} in the room{state} · Tab completes · /help",
     ),
     "tui_offline": (" · sem conexão", " · offline"),
+    "chat_usage_search": (
+        "uso: /search TEXTO (ou /buscar TEXTO): as mensagens desta sala com TEXTO",
+        "usage: /search TEXT: this room's messages containing TEXT",
+    ),
 }

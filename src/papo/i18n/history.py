@@ -33,6 +33,14 @@ CATALOG: dict[str, tuple[str, str]] = {
         "recuperadas dos colegas: {count} mensagem(ns) que você perdeu",
         "caught up from peers: {count} message(s) you missed",
     ),
+    "history_search": (
+        "busca: {count} mensagem(ns) com '{text}' (as mais recentes)",
+        "search: {count} message(s) with '{text}' (the newest)",
+    ),
+    "history_search_none": (
+        "nenhuma mensagem com '{text}' no histórico desta sala",
+        "no message with '{text}' in this room's history",
+    ),
     "history_end": ("fim do histórico", "end of history"),
     "history_empty": (
         "nenhuma mensagem no histórico desta sala",

@@ -40,7 +40,7 @@ QUIT_WORD = "sair"
 LEAVE_TEXT = "saiu / left"
 
 #: The chat commands, in the order ``/help`` lists them.
-COMMANDS = ("help", "who", "msg", "nick", "me", "history", "clear", "quit")
+COMMANDS = ("help", "who", "msg", "nick", "me", "history", "search", "clear", "quit")
 
 #: Transport status codes shown as warnings: something the user typed or expects is lost.
 WARNING_STATUS = frozenset(
@@ -52,6 +52,9 @@ ALONE_HINT_SECONDS = 15.0
 
 #: Messages ``/history`` shows when given no number.
 DEFAULT_HISTORY_LINES = 20
+
+#: The most messages one ``/search TEXT`` shows (the newest matches).
+MAX_SEARCH_RESULTS = 50
 
 #: The most messages one ``/history N`` shows (a larger N shows this many).
 MAX_HISTORY_LINES = 500
@@ -70,6 +73,9 @@ COMMAND_ALIASES = {
     "sair": "quit",
     "limpar": "clear",
     "historico": "history",
+    "buscar": "search",
+    "procurar": "search",
+    "s": "search",
     "histórico": "history",
 }
 
@@ -127,9 +133,11 @@ class ShowWho:
 
 @dataclass(frozen=True, slots=True)
 class ShowHistory:
-    """``/history [N]``: show the last ``count`` messages of this room from the history."""
+    """``/history [N]``: show the last ``count`` messages of this room from the history;
+    ``/search TEXT``: the last ``count`` of them that contain ``search``."""
 
     count: int = DEFAULT_HISTORY_LINES
+    search: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +190,8 @@ def parse_line(line: str) -> Command | None:
         return Leave()
     if name == "history":
         return _history_command(rest)
+    if name == "search":
+        return ShowHistory(MAX_SEARCH_RESULTS, rest) if rest else BadCommand("chat_usage_search")
     if name == "me":
         return SendText(MessageType.ME, rest) if rest else BadCommand("chat_usage_me")
     if name == "nick":
@@ -333,7 +343,13 @@ class ChatSession:
         return ChatMessage(user=self.nick, data=LEAVE_TEXT, type=MessageType.LEAVE)
 
     def past_lines(
-        self, messages: list[ChatMessage], header: str, *, judge: bool = False
+        self,
+        messages: list[ChatMessage],
+        header: str,
+        *,
+        judge: bool = False,
+        details: Mapping[str, object] | None = None,
+        empty: str = "history_empty",
     ) -> list[UiEvent]:
         """The history block: a ``header`` notice (``{count}``), the lines, an end notice.
 
@@ -341,7 +357,8 @@ class ChatSession:
         ``history_caught_up``). Only conversation is shown (chat, me, private, system);
         past lines never ring the bell. Nothing to show gives ``history_empty``.
         ``judge``: lines from other people (catch-up) are judged on their signature,
-        never on their age (they are old by nature).
+        never on their age (they are old by nature). ``details`` fill the header and the
+        ``empty`` notice too (``/search`` names the text looked for).
         """
         now = self._clock()
         shown = [
@@ -349,9 +366,11 @@ class ChatSession:
             for message in messages
             if message.type in (*_TEXT_TYPES, MessageType.SYSTEM)
         ]
+        extra = dict(details or {})
         if not shown:
-            return [Notice("history_empty", now)]
-        return [Notice(header, now, {"count": len(shown)}), *shown, Notice("history_end", now)]
+            return [Notice(empty, now, extra)]
+        header_notice = Notice(header, now, {**extra, "count": len(shown)})
+        return [header_notice, *shown, Notice("history_end", now)]
 
     def _past_line(self, message: ChatMessage, now: float, judge: bool) -> ChatLine:
         """One line of history; judged on its signature only if ``judge``."""

@@ -15,6 +15,7 @@ import hashlib
 import os
 import sqlite3
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,10 @@ from typing import Any
 from papo.errors import ConfigError, PapoError
 from papo.protocol.codec import decode, encode
 from papo.protocol.history import identity
-from papo.protocol.message import ChatMessage
+from papo.protocol.message import ChatMessage, MessageType
+
+#: Message types ``/search`` looks in: the conversation, not joins, leaves or renames.
+SEARCHED_TYPES = frozenset({MessageType.CHAT, MessageType.ME, MessageType.PRIVATE})
 
 #: Messages kept per room; older ones are deleted when a write goes past it.
 DEFAULT_RETENTION = 10_000
@@ -156,6 +160,27 @@ class HistoryStore:
         )
         return _decoded(rows)
 
+    def search(self, room: str, text: str, n: int) -> list[ChatMessage]:
+        """The ``n`` newest conversation messages of ``room`` whose text or nick contains
+        ``text`` (ignoring case and accents' composition), oldest first."""
+        wanted = _folded(text)
+        n = max(0, min(n, MAX_QUERY_MESSAGES))
+        if not wanted or not n:
+            return []
+        found: list[ChatMessage] = []
+        rows = self._query(
+            "SELECT envelope FROM messages WHERE room = ? ORDER BY ts DESC, position DESC",
+            (room,),
+        )  # at most DEFAULT_RETENTION rows: the room's whole history
+        for message in _decoded(rows):
+            if message.type not in SEARCHED_TYPES:
+                continue
+            if wanted in _folded(message.data) or wanted in _folded(message.user):
+                found.append(message)
+                if len(found) >= n:
+                    break
+        return found[::-1]
+
     def since(
         self, room: str, *, ts: float | None = None, after: ChatMessage | None = None
     ) -> list[ChatMessage]:
@@ -203,6 +228,11 @@ class HistoryStore:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _folded(text: str) -> str:
+    """``text`` for matching: NFC, case-folded (``Ção`` matches ``ção``)."""
+    return unicodedata.normalize("NFC", text).casefold()
 
 
 def _decoded(rows: list[tuple[object, ...]]) -> list[ChatMessage]:

@@ -102,6 +102,10 @@ class RecordedTransport:
         """The ``count`` newest kept messages of this room, oldest first (``/history``)."""
         return self.store.last(self.room, count)
 
+    def search(self, text: str, count: int) -> list[ChatMessage]:
+        """The ``count`` newest kept messages of this room containing ``text`` (``/search``)."""
+        return self.store.search(self.room, text, count)
+
     def newest_time(self) -> float | None:
         """When the newest kept message of this room was sent (None: nothing kept)."""
         newest = self.store.last(self.room, 1)

@@ -158,6 +158,10 @@ class HistorySource(Protocol):
         """The ``count`` newest messages of the room, oldest first."""
         ...
 
+    def search(self, text: str, count: int) -> list[ChatMessage]:
+        """The ``count`` newest messages of the room containing ``text``, oldest first."""
+        ...
+
 
 class ChatView(Protocol):
     """A screen for :func:`run_chat`: shows events, gives typed lines (None = end)."""
@@ -354,24 +358,37 @@ async def _tick(session: ChatSession, view: ChatView) -> None:
 
 
 def show_history(
-    view: ChatView, session: ChatSession, history: HistorySource | None, count: int, header: str
+    view: ChatView,
+    session: ChatSession,
+    history: HistorySource | None,
+    count: int,
+    header: str,
+    search: str | None = None,
 ) -> None:
-    """Show the last ``count`` messages of the room between a header and an end line.
+    """Show the last ``count`` messages of the room between a header and an end line
+    (only those containing ``search``, if given: ``/search``).
 
     The scroll-back (``header`` ``history_scrollback``) shows nothing when there is
-    nothing to show; ``/history`` says so.
+    nothing to show; ``/history`` and ``/search`` say so.
     """
     if history is None:
         view.show(Notice("history_off", time.time(), warning=True))
         return
     try:
-        messages = history.recent(count)
+        messages = history.recent(count) if search is None else history.search(search, count)
     except PapoError as error:
         view.show(session.send_failed(error))
         return
     if not messages and header == "history_scrollback":
         return
-    for event in session.past_lines(messages, header):
+    if search is None:
+        events = session.past_lines(messages, header)
+    else:
+        shown = {"text": terminal_safe(search)}
+        events = session.past_lines(
+            messages, "history_search", details=shown, empty="history_search_none"
+        )
+    for event in events:
         view.show(event)
 
 
@@ -401,7 +418,7 @@ async def _type(
                 if action.echo is not None:
                     view.show(action.echo)
             elif isinstance(action, ShowHistory):
-                show_history(view, session, history, action.count, "history_shown")
+                show_history(view, session, history, action.count, "history_shown", action.search)
             elif isinstance(action, Ended):
                 view.show(Notice("chat_bye", time.time()))
                 view.show(action)
