@@ -63,7 +63,7 @@ def test_multicast_py_alone_still_prints_its_usage(
 ) -> None:
     monkeypatch.setattr(chat_cli, "run", lambda args: pytest.fail("chat must not start"))
     assert main([], prog="multicast.py") == 2
-    assert "multicast.py" in capsys.readouterr().out
+    assert "python multicast.py sender NAME" in capsys.readouterr().err
 
 
 def test_server_and_p2p_together_are_refused() -> None:

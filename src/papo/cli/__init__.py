@@ -20,6 +20,7 @@ from papo.cli import peer as peer_commands
 from papo.cli import record as record_commands
 from papo.cli import room as room_commands
 from papo.cli import tcp as tcp_commands
+from papo.cli.parser import LocalizedParser
 from papo.errors import ConfigError, PapoError
 from papo.i18n import LANGUAGES, language_from_environment, translate
 from papo.ui.text import error_text
@@ -35,6 +36,9 @@ COMMAND_MODULES = [
     nats_commands,
     doctor_commands,
 ]
+
+#: The program name of the handout's deliverable (``python multicast.py``).
+HANDOUT_PROG = "multicast.py"
 
 EXIT_OK = 0
 EXIT_RUNTIME_ERROR = 1
@@ -55,7 +59,8 @@ def _language(argv: Sequence[str], configured: str | None = None) -> str:
 def build_parser(lang: str, prog: str = "papo") -> argparse.ArgumentParser:
     """The whole ``papo`` argument parser, with help texts in ``lang``."""
     pt = lang == "pt"
-    parser = argparse.ArgumentParser(
+    parser = LocalizedParser(
+        lang=lang,
         prog=prog,
         description=(
             "Chat para redes locais: multicast, cliente/servidor e P2P."
@@ -90,6 +95,9 @@ def main(argv: Sequence[str] | None = None, prog: str = "papo") -> int:
     except ConfigError as exc:
         lang = _language(args_list)
         print(translate("error_prefix", lang, text=error_text(exc, lang)), file=sys.stderr)
+        return EXIT_USAGE
+    if prog == HANDOUT_PROG and not args_list:  # a student's first try: the two roles
+        print(translate("handout_usage", lang), file=sys.stderr)
         return EXIT_USAGE
     args = parser.parse_args(args_list)
     handler = getattr(args, "handler", None)

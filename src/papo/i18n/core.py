@@ -8,6 +8,14 @@ CATALOG: dict[str, tuple[str, str]] = {
     "network": ("erro de rede", "network error"),
     "input": ("entrada inválida", "invalid input"),
     "decode": ("mensagem inválida", "invalid message"),
+    "handout_usage": (
+        "uso: python multicast.py emissor NOME    (digite as mensagens; 'sair' encerra todos)\n"
+        "     python multicast.py receptor NOME   (mostra as mensagens do grupo)\n"
+        "     mais: python multicast.py --help",
+        "usage: python multicast.py sender NAME     (type messages; 'sair' stops everyone)\n"
+        "       python multicast.py receiver NAME   (shows the group's messages)\n"
+        "       more: python multicast.py --help",
+    ),
     # configuration
     "bad_group": (
         "{group!r} não é um endereço de grupo multicast "
