@@ -359,8 +359,8 @@ class RoomServer:
             ):
                 return "room_tls_client_on_plain"
             if not data:
-                for item in framer.end():
-                    self._apply(self.room.receive(conn, item, self._clock()))
+                for error in framer.end():
+                    self._apply(self.room.receive(conn, error, self._clock()))
                 return "room_connection_lost"
             pinged = False
             for item in framer.feed(data):
@@ -429,9 +429,9 @@ class RoomServer:
         self._outbox_bytes = 0
         self._flushing = True
         try:
-            if len(outbox) == 1 and outbox[0][1] is not None:  # the same bytes for everyone
-                conns, lines = outbox[0]
-                data = lines[0] if len(lines) == 1 else b"".join(lines)
+            conns, only = outbox[0]
+            if len(outbox) == 1 and only is not None:  # the same bytes for everyone
+                data = only[0] if len(only) == 1 else b"".join(only)
                 for conn in conns:
                     self._write(conn, data)
                 return
