@@ -57,8 +57,8 @@ CATALOG: dict[str, tuple[str, str]] = {
         "no answer to the keep-alive ping: connection closed",
     ),
     "room_slow_consumer": (
-        "lento demais para receber (fila de envio acima do limite): desconectado",
-        "too slow to receive (send queue over the limit): disconnected",
+        "lento demais para receber (ficou para trás além do limite): desconectado",
+        "too slow to receive (fell behind past the limit): disconnected",
     ),
     "room_server_shutdown": (
         "o servidor da sala está encerrando",
