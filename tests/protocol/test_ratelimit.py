@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -9,9 +10,12 @@ from papo.protocol.limits import MAX_PARTS
 from papo.protocol.ratelimit import (
     FAST_SENDER_RATE,
     MAX_RATE_SOURCES,
+    SEND_BURST,
+    SEND_RATE,
     SOURCE_BURST,
     SOURCE_RATE,
     THROTTLE_RESUME_SECONDS,
+    SendPacer,
     SourceRateLimiter,
 )
 
@@ -125,3 +129,28 @@ def test_dropped_count_adds_up(events: list[tuple[str, float]]) -> None:
         announced_drops += decision.dropped if decision.ended else 0
     assert allowed + limiter.dropped == len(events)
     assert announced_drops <= limiter.dropped
+
+
+def test_a_sender_pacer_lets_its_burst_go_then_spaces_datagrams_at_its_rate() -> None:
+    pacer = SendPacer(rate=100, burst=3)
+    assert [pacer.delay(0.0) for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert pacer.delay(0.0) == pytest.approx(0.01)
+    assert pacer.delay(0.01) == pytest.approx(0.01), "one token earned, one owed"
+    assert pacer.delay(10.0) == 0.0, "an idle sender has its burst back"
+
+
+def test_the_default_pacer_keeps_a_sender_under_the_receivers_limit() -> None:
+    assert SEND_RATE == FAST_SENDER_RATE and SEND_RATE * 2 == SOURCE_RATE
+    assert SEND_BURST == 2 * MAX_PARTS and SEND_BURST < SOURCE_BURST / 3
+    pacer, limiter = SendPacer(), SourceRateLimiter()
+    now = 0.0
+    for _ in range(20_000):  # a file piped in: the sender only ever waits for its pacer
+        now += pacer.delay(now) + 0.000_01  # 10 µs to build and send a datagram
+        assert limiter.check("papo send", now).allowed
+    assert now < 20_000 / SEND_RATE + 1, "and it is not slower than its rate"
+
+
+@pytest.mark.parametrize(("rate", "burst"), [(0, 1), (1, 0)])
+def test_a_pacer_needs_a_positive_rate_and_burst(rate: float, burst: int) -> None:
+    with pytest.raises(ValueError):
+        SendPacer(rate, burst)

@@ -1,4 +1,4 @@
-"""Reading datagrams: queued ones at once (one non-blocking read), then a bounded wait."""
+"""Reading datagrams (queued ones at once, then a bounded wait) and pacing sent ones."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import time
 import pytest
 from conftest import free_udp_port
 
+from papo.protocol.ratelimit import SendPacer
 from papo.transport import multicast
 from papo.transport.multicast import MulticastConfig, MulticastReceiver, MulticastSender
 
@@ -67,3 +68,24 @@ def test_the_source_is_the_senders_address_as_text(read_mode: str) -> None:
         raw.bind(("127.0.0.1", 0))
         raw.sendto(b"hi", (GROUP, config.port))
         assert receiver.receive(timeout=5) == (b"hi", f"127.0.0.1:{raw.getsockname()[1]}")
+
+
+def test_a_paced_sender_sleeps_only_once_ahead_of_its_pacer() -> None:
+    config = MulticastConfig(group=GROUP, port=free_udp_port())
+    slept: list[float] = []
+    pacer = SendPacer(rate=1000, burst=5)
+    with (
+        MulticastReceiver(config) as receiver,
+        MulticastSender(config, pacer=pacer, clock=lambda: 0.0, sleep=slept.append) as sender,
+    ):
+        for index in range(8):
+            sender.send(b"%d" % index)
+        assert slept == pytest.approx([0.001, 0.002, 0.003]), "the clock stood still: debt"
+        assert [receiver.receive(timeout=5) is not None for _ in range(8)] == [True] * 8
+
+
+def test_an_unpaced_sender_never_sleeps() -> None:
+    config = MulticastConfig(group=GROUP, port=free_udp_port())
+    with MulticastSender(config, sleep=lambda seconds: pytest.fail("slept")) as sender:
+        for _ in range(2000):
+            sender.send(b"x")

@@ -55,6 +55,16 @@ THROTTLE_RESUME_SECONDS = 0.5
 #: Sources tracked at once (least recently heard forgotten, so memory stays bounded).
 MAX_RATE_SOURCES = 1024
 
+#: Datagrams a second a papo sender paces itself to (``papo send``): the fast sender the
+#: receivers' limit is built for, half their :data:`SOURCE_RATE`, so a file piped into
+#: ``papo send`` arrives whole instead of being cut as a flood. Nobody types this fast.
+SEND_RATE = FAST_SENDER_RATE
+
+#: Datagrams a papo sender may send at once before :data:`SEND_RATE` applies: two of the
+#: longest typed lines (2 x :data:`~papo.protocol.limits.MAX_PARTS`), about a quarter of the
+#: receivers' :data:`SOURCE_BURST`.
+SEND_BURST = 256
+
 
 @dataclass(frozen=True, slots=True)
 class RateDecision:
@@ -130,12 +140,44 @@ class SourceRateLimiter:
         return _DROP
 
 
+class SendPacer:
+    """A sender's own token bucket: how long to wait before each datagram (pure).
+
+    The cooperating side of :class:`SourceRateLimiter`, as IRC clients queue their lines
+    so that a server's flood protection never disconnects them: a sender that keeps under
+    the receivers' limit is never cut, however much it has to send.
+    """
+
+    def __init__(self, rate: float = SEND_RATE, burst: int = SEND_BURST) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("rate and burst must be positive")
+        self.rate = rate
+        self.burst = burst
+        self._tokens = float(burst)
+        self._updated: float | None = None
+
+    def delay(self, now: float) -> float:
+        """Spend one token at ``now``; return the seconds to wait before sending (0: none).
+
+        A token not yet earned is owed: the caller waits for it, then sends.
+        """
+        if self._updated is not None:
+            elapsed = max(0.0, now - self._updated)
+            self._tokens = min(float(self.burst), self._tokens + elapsed * self.rate)
+        self._updated = now
+        self._tokens -= 1.0
+        return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+
+
 __all__ = [
     "FAST_SENDER_RATE",
     "MAX_RATE_SOURCES",
+    "SEND_BURST",
+    "SEND_RATE",
     "SOURCE_BURST",
     "SOURCE_RATE",
     "THROTTLE_RESUME_SECONDS",
     "RateDecision",
+    "SendPacer",
     "SourceRateLimiter",
 ]

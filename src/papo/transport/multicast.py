@@ -16,10 +16,12 @@ import socket
 import struct
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from papo.errors import ConfigError, NetworkError
 from papo.protocol.limits import MAX_DATAGRAM_BYTES
+from papo.protocol.ratelimit import SendPacer
 
 DEFAULT_GROUP = "224.3.29.71"
 DEFAULT_PORT = 5007
@@ -129,9 +131,23 @@ def _ip_mreqn(group: str, choice: InterfaceChoice) -> bytes:
 
 
 class MulticastSender:
-    """Sends datagrams to the group; never joins it, so it never hears other senders."""
+    """Sends datagrams to the group; never joins it, so it never hears other senders.
 
-    def __init__(self, config: MulticastConfig) -> None:
+    With a ``pacer`` (:class:`~papo.protocol.ratelimit.SendPacer`), :meth:`send` waits
+    (``sleep``, measured with ``clock``) whenever the sender gets ahead of the pace, so
+    receivers never take a long piped input for a flood. Without one it never waits
+    (event loops, which must not block, and the benchmark's blast).
+    """
+
+    def __init__(
+        self,
+        config: MulticastConfig,
+        *,
+        pacer: SendPacer | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._pacer, self._clock, self._sleep = pacer, clock, sleep
         self.config = config.validated()
         family = _family(config)
         choice = resolve_interface(config.interface, family)
@@ -169,7 +185,12 @@ class MulticastSender:
             raise
 
     def send(self, payload: bytes) -> None:
-        """Send one datagram to the group, or raise NetworkError."""
+        """Send one datagram to the group (after the pacer's wait, if any), or raise
+        NetworkError."""
+        if self._pacer is not None:
+            wait = self._pacer.delay(self._clock())
+            if wait > 0:
+                self._sleep(wait)
         try:
             self._socket.sendto(payload, self._destination)
         except OSError as exc:

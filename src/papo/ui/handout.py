@@ -13,6 +13,7 @@ from typing import TextIO
 
 from papo.errors import InputError
 from papo.i18n import translate
+from papo.protocol.ratelimit import SendPacer
 from papo.protocol.sealed import Sealer
 from papo.session import Ended, ReceiverSession, SenderSession, is_quit_word
 from papo.transport.multicast import MulticastConfig, MulticastReceiver, MulticastSender
@@ -70,7 +71,8 @@ def run_sender(
     session = SenderSession(nick, seal=seal)
     interactive = stdin.isatty() and out.isatty()
     prompt = translate("sender_prompt", lang, nick=nick)
-    with MulticastSender(config) as sender:
+    # paced, so a file piped in arrives whole rather than being cut as a flood
+    with MulticastSender(config, pacer=SendPacer()) as sender:
         if seal is not None:
             _emit(out, translate("passphrase_on", lang))
         try:  # a Ctrl-C from here on, even during the ready line, still sends sair
