@@ -391,3 +391,35 @@ async def test_event_queue_is_bounded_and_overflow_counted(port: int) -> None:
         ana.receive_datagram(json.dumps({"user": "bob", "data": f"m{index}"}).encode(), "x:1")
     assert ana.overflowed > 0
     await ana.close()
+
+
+@run
+async def test_a_named_room_drops_another_rooms_messages_and_the_unnamed_room_takes_all(
+    port: int,
+) -> None:
+    named = MulticastRoomTransport(MulticastConfig(port=port), "ana", room="grupo1")
+    unnamed = MulticastRoomTransport(MulticastConfig(port=port), "bia")
+    await named.open()
+    await unnamed.open()
+    events = {"named": Watcher(named), "unnamed": Watcher(unnamed)}
+    for room, text in (("grupo2", "outra sala"), ("GRUPO1", "mesma sala"), (None, "roteiro")):
+        envelope: dict[str, object] = {"user": "cid", "data": text, "v": 1}
+        if room is not None:
+            envelope["room"] = room
+        for transport in (named, unnamed):
+            transport.receive_datagram(json.dumps(envelope).encode(), "10.0.0.9:4000")
+    await events["named"].wait_for(
+        lambda e: isinstance(e, Delivered) and e.message.data == "roteiro"
+    )
+    await events["unnamed"].wait_for(
+        lambda e: isinstance(e, Delivered) and e.message.data == "roteiro"
+    )
+
+    def from_cid(watcher: Watcher) -> list[str]:
+        return [m.data for m in watcher.delivered() if m.user == "cid"]
+
+    assert from_cid(events["named"]) == ["mesma sala", "roteiro"]
+    assert from_cid(events["unnamed"]) == ["outra sala", "mesma sala", "roteiro"]
+    assert named.other_rooms == 1
+    await named.close()
+    await unnamed.close()

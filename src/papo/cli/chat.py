@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from papo.cli.multicast import add_multicast_options, multicast_config
@@ -23,8 +24,10 @@ from papo.cli.passphrase import add_passphrase_option, passphrase_given, seal_fr
 from papo.cli.room import add_tls_client_options, tls_from_args, tls_requested
 from papo.cli.server_choice import server_address
 from papo.errors import ConfigError
+from papo.protocol.rooms import check_room_name, room_group
 from papo.protocol.text import terminal_safe, validate_nick
 from papo.transport.base import ChatTransport
+from papo.transport.multicast import DEFAULT_GROUP, MulticastConfig
 
 if TYPE_CHECKING:
     from papo.protocol.nickkeys import NickIdentity
@@ -110,6 +113,10 @@ def _unsigned_transport(args: argparse.Namespace, nick: str, signing: bool) -> C
         from papo.cli.nats import build_nats_transport
 
         return build_nats_transport(args, nick)
+    if getattr(args, "room", None) is not None and (
+        getattr(args, "server", None) or getattr(args, "p2p", False)
+    ):
+        raise ConfigError("room_multicast_or_nats")
     if getattr(args, "server", None):
         host, port = server_address(args, parse_server, tls_requested(args))
         # Found on the network: the history keeps the room under its real address.
@@ -126,19 +133,29 @@ def _unsigned_transport(args: argparse.Namespace, nick: str, signing: bool) -> C
         return peer.build_mesh_transport(args, nick)  # type: ignore[no-any-return]
     from papo.transport.multicast_room import MulticastRoomTransport
 
-    config = multicast_config(args)
+    config = room_multicast_config(args)
+    room = getattr(args, "room", None)
     seal = seal_from_args(args, config.group, config.port)
     if not signing or seal is None:
-        return MulticastRoomTransport(config, nick, seal=seal)
-    from dataclasses import replace
-
+        return MulticastRoomTransport(config, nick, seal=seal, room=room)
     from papo.protocol.limits import DEFAULT_LIMITS
 
     # Signed and sealed parts must still fit the handout's 1024-byte datagram
     # (sign_with takes the signature's share off; this is the seal's).
     budget = DEFAULT_LIMITS.send_datagram_bytes - seal.overhead
     limits = replace(DEFAULT_LIMITS, send_datagram_bytes=budget)
-    return MulticastRoomTransport(config, nick, seal=seal, limits=limits)
+    return MulticastRoomTransport(config, nick, seal=seal, limits=limits, room=room)
+
+
+def room_multicast_config(args: argparse.Namespace) -> MulticastConfig:
+    """The multicast settings, on the named room's own group with ``--room``."""
+    config = multicast_config(args)
+    room = getattr(args, "room", None)
+    if room is None:
+        return config
+    if config.group != DEFAULT_GROUP:
+        raise ConfigError("room_and_group", room=check_room_name(room), group=config.group)
+    return replace(config, group=room_group(room)).validated()
 
 
 def ownership_from_args(args: argparse.Namespace) -> NickOwnership | None:
@@ -171,13 +188,13 @@ def room_name(args: argparse.Namespace) -> str:
     if getattr(args, "nats", None):
         from papo.cli.nats import DEFAULT_NATS_ROOM
 
-        return str(getattr(args, "room", DEFAULT_NATS_ROOM))
+        return str(getattr(args, "room", None) or DEFAULT_NATS_ROOM)
     if getattr(args, "server", None):
         host, port = parse_server(args.server)
         return f"{host}:{port}"
     if getattr(args, "p2p", False):
         return P2P_ROOM
-    config = multicast_config(args)
+    config = room_multicast_config(args)
     return f"{config.group}:{config.port}"
 
 
@@ -317,6 +334,18 @@ def register(subparsers: argparse._SubParsersAction, lang: str) -> None:  # type
             if pt
             else f"join the room of a papo TCP server (default port {DEFAULT_SERVER_PORT}; "
             "auto: look for one on the local network)"
+        ),
+    )
+    chat.add_argument(
+        "--room",
+        "--sala",
+        metavar="SALA" if pt else "ROOM",
+        help=(
+            "uma sala com nome: no multicast, um grupo só dela (derivado do nome); "
+            "no NATS, a sala do cluster"
+            if pt
+            else "a named room: on multicast, a group of its own (derived from the name); "
+            "on NATS, the cluster's room"
         ),
     )
     chat.add_argument(

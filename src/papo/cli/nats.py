@@ -73,7 +73,7 @@ def build_nats_transport(args: argparse.Namespace, nick: str) -> ChatTransport:
     return NatsTransport(
         nats_servers(args),
         nick,
-        getattr(args, "room", DEFAULT_NATS_ROOM),
+        getattr(args, "room", None) or DEFAULT_NATS_ROOM,
         replay=getattr(args, "replay", DEFAULT_REPLAY),
     )
 

@@ -48,6 +48,7 @@ from papo.protocol.history import (
 from papo.protocol.limits import DEFAULT_LIMITS, MAX_DATAGRAM_BYTES, Limits
 from papo.protocol.message import PROTOCOL_VERSION, ChatMessage, MessageType
 from papo.protocol.ratelimit import SourceRateLimiter
+from papo.protocol.rooms import fold_room, room_key
 from papo.protocol.roster import MAX_ROSTER_MEMBERS, Roster
 from papo.protocol.sequence import GapTracker, SequenceTracker
 from papo.protocol.stamp import EnvelopeStamper
@@ -164,6 +165,7 @@ class MulticastRoomTransport:
         presence_timeout: float = PRESENCE_TIMEOUT,
         limits: Limits = DEFAULT_LIMITS,
         max_queue: int = EVENT_QUEUE_SIZE,
+        room: str | None = None,
     ) -> None:
         import secrets
 
@@ -186,7 +188,13 @@ class MulticastRoomTransport:
         self._rate = SourceRateLimiter()
         #: Datagrams dropped because their sequence number was already seen.
         self.duplicates = 0
-        self._stamper = EnvelopeStamper(self.node)
+        #: The room's name (``--room``): stamped on what this node sends; messages
+        #: naming another room (one whose group this one happens to share) are dropped.
+        self.room = room
+        self._room_key = room_key(room) if room is not None else None
+        #: Messages of other rooms dropped.
+        self.other_rooms = 0
+        self._stamper = EnvelopeStamper(self.node, room)
         self._sender: MulticastSender | None = None
         self._presence_sender: MulticastSender | None = None
         self._receivers: list[MulticastReceiver] = []
@@ -355,7 +363,12 @@ class MulticastRoomTransport:
         # No sequence number: it travels on another port, so its order against chat
         # messages means nothing and must not look like a loss.
         presence = ChatMessage(
-            user=self.nick, data="", type=PRESENCE_TYPE, v=PROTOCOL_VERSION, node=self.node
+            user=self.nick,
+            data="",
+            type=PRESENCE_TYPE,
+            v=PROTOCOL_VERSION,
+            node=self.node,
+            room=self.room,
         )
         self._transmit(presence, self._presence_sender)
 
@@ -487,6 +500,15 @@ class MulticastRoomTransport:
             return  # our own datagram, looped back by the kernel
         if on_presence_port != (result.type in PRESENCE_PORT_TYPES):
             return  # another room's traffic on a port this room shares with it
+        if (
+            self._room_key is not None
+            and result.room is not None
+            and fold_room(result.room) != self._room_key
+        ):
+            # A named room whose group this one happens to share: not ours. (The
+            # handout's unnamed room takes all, bridged NATS rooms included.)
+            self.other_rooms += 1
+            return
         if result.type == HISTORY_REQUEST_TYPE:
             self._answer_history(result, source)
         elif result.type == HISTORY_TYPE:
