@@ -281,3 +281,16 @@ def test_no_announced_room_is_one_clear_error() -> None:
     with pytest.raises(ConfigError) as caught:
         asyncio.run(find_room(seconds=0.3))
     assert caught.value.code == "rooms_none"
+
+
+@pytest.mark.netns
+def test_library_clients_meet_in_a_named_multicast_room() -> None:
+    async def body() -> None:
+        address = f"multicast://224.3.29.71:{free_udp_port()}?room=grupo1"  # group: from the room
+        seen: list[ClientEvent] = []
+        async with connect(address, "ana") as ana, connect(address, "bia") as bia:
+            await next_matching(ana, lambda e: "bia" in ana.roster, seen)
+            await bia.say("na sala do grupo")
+            await next_matching(ana, said("bia", "na sala do grupo"), seen)
+
+    asyncio.run(body())

@@ -19,7 +19,8 @@ marked as ``past``)::
 Room addresses (:func:`parse_room_address`):
 
 - ``multicast://`` (the handout's group, 224.3.29.71:5007), ``multicast://GROUP:PORT``,
-  ``multicast://[ff02::1]:5007?interface=eth0&ttl=1``
+  ``multicast://[ff02::1]:5007?interface=eth0&ttl=1``, ``multicast://?room=grupo1`` (a
+  named room on its own group, as ``papo chat --room``)
 - ``papo://HOST[:PORT]``: a ``papo serve`` room server (port 5050 by default);
   ``papos://HOST[:PORT]`` the same over TLS (``?cafile=ca.pem``)
 - ``p2p://`` (find peers by multicast beacons), ``p2p://HOST:PORT,HOST:PORT`` (dial these
@@ -43,6 +44,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from papo.errors import ConfigError
 from papo.protocol.message import ChatMessage, MessageType
+from papo.protocol.rooms import check_room_name, room_group
 from papo.protocol.text import clean_input, terminal_safe, validate_nick
 from papo.session.chat import ChatLine, ChatSession, Notice
 from papo.session.identity import NickOwnership
@@ -148,7 +150,7 @@ def build_transport(address: RoomAddress, nick: str) -> ChatTransport:
     """The transport for ``address`` (optional extras are imported only when needed)."""
     options = address.options
     known = {
-        "multicast": {"interface", "ttl"},
+        "multicast": {"interface", "ttl", "room"},
         "papo": set(),
         "papos": {"cafile", "insecure"},
         "p2p": {"beacons", "interface"},
@@ -162,13 +164,18 @@ def build_transport(address: RoomAddress, nick: str) -> ChatTransport:
         from papo.transport.multicast_room import MulticastRoomTransport
 
         group, port = address.hosts[0] if address.hosts else (DEFAULT_GROUP, DEFAULT_PORT)
+        room = options.get("room")
+        if room is not None:
+            if address.hosts and group != DEFAULT_GROUP:
+                raise ConfigError("room_and_group", room=check_room_name(room), group=group)
+            group = room_group(room)
         ttl_text = options.get("ttl", "1")
         if not ttl_text.isdigit():
             raise ConfigError("bad_ttl", ttl=terminal_safe(ttl_text[:16]))
         config = MulticastConfig(
             group=group, port=port, ttl=int(ttl_text), interface=options.get("interface")
         ).validated()
-        return MulticastRoomTransport(config, nick)
+        return MulticastRoomTransport(config, nick, room=room)
     if address.scheme in ("papo", "papos"):
         from papo.transport.tcp_client import TcpRoomClient
 
