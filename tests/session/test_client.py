@@ -11,6 +11,7 @@ import pytest
 from conftest import ROOT, free_tcp_port, free_udp_port
 
 from papo.errors import ConfigError
+from papo.protocol.rooms import room_group
 from papo.session.client import (
     ChatClient,
     ChatLine,
@@ -81,6 +82,12 @@ def test_addresses_build_the_transports_they_name_and_refuse_unknown_options() -
     )
     multicast = build_transport(parse_room_address("multicast://?ttl=0"), "ana")
     assert isinstance(multicast, MulticastRoomTransport)
+    named = build_transport(parse_room_address("multicast://?room=Grupo1"), "ana")
+    assert isinstance(named, MulticastRoomTransport)
+    assert (named.room, named.config.group) == ("Grupo1", room_group("grupo1"))
+    with pytest.raises(ConfigError) as both:
+        build_transport(parse_room_address("multicast://239.1.1.1?room=x"), "ana")
+    assert both.value.code == "room_and_group"
     with pytest.raises(ConfigError) as caught:
         build_transport(parse_room_address("papo://127.0.0.1?colour=red"), "ana")
     assert caught.value.code == "client_unknown_option"
