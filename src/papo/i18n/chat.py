@@ -10,6 +10,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "na sala do grupo multicast {group} porta {port}",
         "in the room of multicast group {group} port {port}",
     ),
+    "chat_connected_multicast_room": (
+        "na sala {room} (grupo multicast {group} porta {port})",
+        "in the room {room} (multicast group {group} port {port})",
+    ),
     "chat_help": (
         "Comandos:\n"
         "  /help            esta ajuda\n"

@@ -232,11 +232,11 @@ class MulticastRoomTransport:
         for receiver, on_presence_port in zip(self._receivers, (False, True), strict=True):
             receiver.socket.setblocking(False)
             loop.add_reader(receiver.fileno(), self._on_readable, receiver, on_presence_port)
-        self._emit(
-            StatusChanged(
-                "chat_connected_multicast", {"group": self.config.group, "port": self.config.port}
-            )
-        )
+        where = {"group": self.config.group, "port": self.config.port}
+        if self.room is None:
+            self._emit(StatusChanged("chat_connected_multicast", where))
+        else:
+            self._emit(StatusChanged("chat_connected_multicast_room", {**where, "room": self.room}))
         self._publish_roster(force=True)
         try:
             self._send_control(MessageType.JOIN, JOIN_TEXT)

@@ -49,6 +49,7 @@ assert len(NICK_PALETTE) == NICK_COLOURS
 LINK_CODES = {
     "connected": True,
     "chat_connected_multicast": True,
+    "chat_connected_multicast_room": True,
     "mesh_listening": True,
     "nats_connected": True,
     "nats_reconnected": True,
