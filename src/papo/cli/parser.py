@@ -91,9 +91,16 @@ class LocalizedParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {word}: {translate_error(message, self.lang)}\n")
 
     def _localized(self, text: str) -> str:
-        if self.lang == "pt" and text.startswith("usage: "):
-            return PT_WORDS["usage"] + text.removeprefix("usage: ")
-        return text
+        if self.lang != "pt" or not text.startswith("usage: "):
+            return text
+        # argparse aligns the usage's wrapped lines under "usage: "; keep them aligned
+        # under the shorter "uso: ".
+        shift = len("usage: ") - len(PT_WORDS["usage"])
+        usage, blank, rest = text.partition("\n\n")
+        first, *wrapped = usage.split("\n")
+        lines = [PT_WORDS["usage"] + first.removeprefix("usage: ")]
+        lines += [line[shift:] if line.startswith(" " * shift) else line for line in wrapped]
+        return "\n".join(lines) + blank + rest
 
 
 __all__ = ["PT_ERRORS", "PT_WORDS", "LocalizedParser", "translate_error"]
