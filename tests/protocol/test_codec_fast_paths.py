@@ -56,3 +56,10 @@ def test_missing_handout_keys_are_named_user_first(obj: dict[str, int]) -> None:
         assert isinstance(result, DecodeError) and result.details == {"field": "user"}
     elif isinstance(obj["user"], int):
         assert isinstance(result, DecodeError) and result.code == "decode_wrong_type"
+
+
+@pytest.mark.parametrize("ts", ["1" + "0" * 400, "-1" + "0" * 400, "1e400", "-1e400"])
+def test_a_timestamp_too_large_for_a_float_is_a_bad_value_not_a_crash(ts: str) -> None:
+    result = decode(('{"user":"a","data":"b","ts":' + ts + "}").encode())
+    assert isinstance(result, DecodeError) and result.code == "decode_bad_value"
+    assert result.details["field"] == "ts"

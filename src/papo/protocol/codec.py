@@ -255,7 +255,9 @@ def _check_id(value: object, key: str, limits: Limits) -> DecodeError | None:
 def _check_ts(value: object, key: str, limits: Limits) -> DecodeError | None:
     if not (_is_int(value) or isinstance(value, float)):
         return DecodeError("decode_wrong_type", field=key, expected="number")
-    if not (math.isfinite(value) and 0 <= value < _MAX_TS):  # type: ignore[arg-type,operator]
+    # An int is finite (math.isfinite would raise OverflowError past 1e308); NaN and the
+    # infinities fail the range comparison.
+    if not 0 <= value < _MAX_TS:  # type: ignore[operator]
         return DecodeError("decode_bad_value", field=key)
     return None
 
