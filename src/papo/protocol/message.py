@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 from enum import StrEnum
 
 
@@ -73,3 +73,36 @@ class ChatMessage:
             if value is not None:
                 out[key] = value
         return out
+
+
+def _fast_init() -> object:
+    """A constructor for :class:`ChatMessage` that sets its slots directly.
+
+    The ``__init__`` that ``dataclass(frozen=True)`` writes looks up and calls
+    ``object.__setattr__`` once per field, 16 times per message, which was ~1.9 of the
+    ~7.5 us a datagram took to decode. This one calls each slot's own setter, bound once,
+    with the same signature and defaults (a test compares them with the dataclass's
+    fields): ~1 us, or ~0.8 with positional arguments. The class stays frozen:
+    assigning an attribute still raises ``FrozenInstanceError``.
+    """
+    names = [field.name for field in fields(ChatMessage)]
+    defaults = {
+        field.name: field.default for field in fields(ChatMessage) if field.default is not MISSING
+    }
+    setters = {f"_set_{name}": getattr(ChatMessage, name).__set__ for name in names}
+    parameters = ", ".join(
+        name if name not in defaults else f"{name}=_default_{name}" for name in names
+    )
+    body = "\n".join(f"    _set_{name}(self, {name})" for name in names)
+    namespace: dict[str, object] = {
+        **setters,
+        **{f"_default_{name}": value for name, value in defaults.items()},
+    }
+    exec(f"def __init__(self, {parameters}) -> None:\n{body}\n", namespace)
+    init = namespace["__init__"]
+    init.__qualname__ = "ChatMessage.__init__"  # type: ignore[attr-defined]
+    init.__doc__ = ChatMessage.__init__.__doc__  # type: ignore[attr-defined]
+    return init
+
+
+ChatMessage.__init__ = _fast_init()  # type: ignore[method-assign,assignment]
