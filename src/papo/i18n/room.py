@@ -50,6 +50,14 @@ CATALOG: dict[str, tuple[str, str]] = {
         "too many invalid lines: connection closed",
     ),
     "room_full": ("a sala está cheia", "the room is full"),
+    "room_too_many_rooms": (
+        "o servidor já tem salas demais (no máximo {max}): tente uma sala que já existe",
+        "the server has too many rooms (at most {max}): try a room that exists already",
+    ),
+    "room_bad_room": (
+        "nome de sala inválido {room}: use de 1 a {max} letras, números, '_' ou '-'",
+        "invalid room name {room}: use 1 to {max} letters, digits, '_' or '-'",
+    ),
     "room_quit": ("pediu para sair", "quit"),
     "room_connection_lost": ("conexão perdida", "connection lost"),
     "room_idle_timeout": (

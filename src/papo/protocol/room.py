@@ -294,17 +294,21 @@ def _control(kind: str, user: str = SERVER_USER, data: str = "", **fields: objec
 # --- what a client sends -----------------------------------------------------------------
 
 
-def join_line(nick: str, since: tuple[str, int] | None = None, session: str | None = None) -> bytes:
+def join_line(
+    nick: str,
+    since: tuple[str, int] | None = None,
+    session: str | None = None,
+    room: str | None = None,
+) -> bytes:
     """The client's hello: join the room as ``nick``.
 
     ``since`` is the ``(node, seq)`` of the last relayed line this client saw (on a
     rejoin), so the server replays only newer lines. ``session`` (a secret token kept
     across reconnects) asks the server to acknowledge the lines that carry an ``id``.
+    ``room`` names the room to join on a server with many (None: the default room).
     """
-    if since is None:
-        hello = _control(RoomType.JOIN, user=nick)
-    else:
-        hello = _control(RoomType.JOIN, user=nick, node=since[0], seq=since[1])
+    node, seq = since if since is not None else (None, None)
+    hello = _control(RoomType.JOIN, user=nick, node=node, seq=seq, room=room)
     return encode_room(hello, session=session)
 
 

@@ -43,6 +43,7 @@ from papo.protocol.room import (
     suggest_nick,
     welcome_line,
 )
+from papo.protocol.rooms import MAX_ROOM_NAME_CHARS, check_room_name, fold_room
 from papo.protocol.text import validate_nick
 
 #: The most clients one room holds at once; one more is refused with ``room_full``.
@@ -61,6 +62,11 @@ MAX_ERRORS_PER_CLIENT = 20
 #: go first); well under the server's per-client send queue, so a replay never makes a
 #: joiner a slow consumer.
 HISTORY_MAX_BYTES = 256 * 1024
+
+#: The most named rooms one server holds at once (each with its roster and history, so
+#: this bounds the server's memory); a join naming one more is refused with
+#: ``room_too_many_rooms``. The default room (clients that name none) is not counted.
+MAX_ROOMS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +251,11 @@ class Room:
         del self._roster_nicks[index]
         self._nicks = None
 
+    @property
+    def is_empty(self) -> bool:
+        """True when no connection is in the room (joined or saying hello)."""
+        return not self._members
+
     def is_joined(self, conn: int) -> bool:
         """True once ``conn``'s hello was accepted (and until it leaves)."""
         return conn in self._joined
@@ -321,6 +332,15 @@ class Room:
         if member is None:
             return []
         return [Send(conn, error_line(reason)), *self._remove(member, reason, close=True)]
+
+    def has(self, conn: int) -> bool:
+        """True while ``conn`` is in the room (joined or saying hello)."""
+        return conn in self._members
+
+    def forget(self, conn: int) -> None:
+        """Let go of ``conn`` before its hello, without a word (it moves to another room)."""
+        if conn not in self._joined:
+            self._members.pop(conn, None)
 
     def disconnected(self, conn: int, reason: str) -> list[Action]:
         """``conn`` is gone (closed, reset, cut by the transport); tell the room."""
@@ -473,10 +493,184 @@ class Room:
         return member.nick or member.peer
 
 
+class Rooms:
+    """Many rooms on one server: a :class:`Room` per name, the default room for the rest.
+
+    Every connection starts in the default room (a client that names no room, such as
+    the handout's or ``nc``, stays there, exactly as on a one-room server). A ``join``
+    whose envelope names a ``room`` moves the connection, before its hello is handled,
+    to that room, created on first join and dropped once empty; at most ``max_rooms``
+    named rooms exist at once (one more is refused with ``room_too_many_rooms``). Each
+    room keeps its own roster, history and marks (its epoch is the server's plus a
+    generation number, so a room created again never matches an old client's mark).
+    The interface is :class:`Room`'s, so the transport drives either.
+    """
+
+    def __init__(
+        self, rules: RoomRules = RoomRules(), epoch: str = "room", max_rooms: int = MAX_ROOMS
+    ) -> None:
+        self.rules = rules
+        self.epoch = epoch
+        self.max_rooms = max_rooms
+        #: The room of clients that name none (today's room: never dropped).
+        self.default = Room(rules, epoch)
+        self._named: dict[str, tuple[str, Room]] = {}  # key -> (name as first joined, room)
+        self._room_of: dict[int, tuple[str | None, Room]] = {}  # conn -> (key, room)
+        self._peers: dict[int, str] = {}
+        self._generation = 0
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The named rooms that exist right now, sorted case-insensitively."""
+        return tuple(name for _, (name, _) in sorted(self._named.items()))
+
+    def room(self, name: str | None = None) -> Room | None:
+        """The room called ``name`` (None: the default room), or None if it does not exist."""
+        if name is None:
+            return self.default
+        entry = self._named.get(fold_room(name))
+        return entry[1] if entry else None
+
+    @property
+    def dropped_lines(self) -> int:
+        """Lines refused or dropped so far, in every room that exists."""
+        return self.default.dropped_lines + sum(r.dropped_lines for _, r in self._named.values())
+
+    def is_joined(self, conn: int) -> bool:
+        """True once ``conn``'s hello was accepted by its room (and until it leaves)."""
+        entry = self._room_of.get(conn)
+        return entry is not None and entry[1].is_joined(conn)
+
+    def nick_of(self, conn: int) -> str | None:
+        """The nick of ``conn`` in its room, or None before it joins."""
+        entry = self._room_of.get(conn)
+        return entry[1].nick_of(conn) if entry else None
+
+    def room_name_of(self, conn: int) -> str | None:
+        """The name of ``conn``'s room (None: the default room, or gone)."""
+        entry = self._room_of.get(conn)
+        if entry is None or entry[0] is None:
+            return None
+        return self._named[entry[0]][0]
+
+    # --- events from the transport -------------------------------------------------------
+
+    def connect(self, conn: int, peer: str, now: float) -> list[Action]:
+        """A connection arrived; until its hello names a room it is in the default room."""
+        self._peers[conn] = peer
+        self._room_of[conn] = (None, self.default)
+        return self.default.connect(conn, peer, now)
+
+    def receive(self, conn: int, line: bytes | DecodeError, now: float) -> list[Action]:
+        """``conn`` sent one line; a hello that names a room moves it there first."""
+        entry = self._room_of.get(conn)
+        if entry is None:
+            return []
+        key, room = entry
+        if key is None and isinstance(line, bytes) and not room.is_joined(conn):
+            asked = self._asked_room(line)
+            if asked is not None:
+                moved = self._move(conn, asked, now)
+                if moved is None:
+                    return self._refuse(conn, asked)
+                key, room = moved
+        return self._tagged(key, room, room.receive(conn, line, now), conn)
+
+    def expel(self, conn: int, reason: str) -> list[Action]:
+        """Tell ``conn`` why, close it, and tell its room."""
+        entry = self._room_of.get(conn)
+        if entry is None:
+            return []
+        key, room = entry
+        return self._tagged(key, room, room.expel(conn, reason), conn)
+
+    def disconnected(self, conn: int, reason: str) -> list[Action]:
+        """``conn`` is gone; tell its room (dropped if that leaves it empty)."""
+        entry = self._room_of.get(conn)
+        if entry is None:
+            return []
+        key, room = entry
+        return self._tagged(key, room, room.disconnected(conn, reason), conn)
+
+    def shutdown(self) -> list[Action]:
+        """The server stops: tell every connection in every room and close them all."""
+        actions = self.default.shutdown()
+        for _, room in self._named.values():
+            actions += [a for a in room.shutdown() if not isinstance(a, Log)]
+        self._named.clear()
+        self._room_of.clear()
+        self._peers.clear()
+        return actions
+
+    # --- rooms ---------------------------------------------------------------------------
+
+    def _asked_room(self, line: bytes) -> str | None:
+        """The room a hello line names (None: none, or not a hello: the room decides)."""
+        if b'"room"' not in line:
+            return None
+        decoded = decode_room(line, self.rules.limits)
+        if isinstance(decoded, DecodeError) or decoded.type != RoomType.JOIN:
+            return None
+        return decoded.message.room
+
+    def _move(self, conn: int, asked: str, now: float) -> tuple[str, Room] | None:
+        """Move ``conn`` from the default room to room ``asked``; None if it cannot be made."""
+        try:
+            name = check_room_name(asked)
+        except ConfigError:
+            return None
+        key = fold_room(name)
+        entry = self._named.get(key)
+        if entry is None:
+            if len(self._named) >= self.max_rooms:
+                return None
+            self._generation += 1
+            entry = (name, Room(self.rules, f"{self.epoch}.{self._generation}"))
+            self._named[key] = entry
+        room = entry[1]
+        self.default.forget(conn)
+        self._room_of[conn] = (key, room)
+        room.connect(conn, self._peers[conn], now)
+        return key, room
+
+    def _refuse(self, conn: int, asked: str) -> list[Action]:
+        """Close ``conn``, whose hello names a room that is invalid or one too many."""
+        try:
+            check_room_name(asked)
+        except ConfigError:
+            reason = "room_bad_room"
+            error = error_line(reason, room=asked[:80], max=MAX_ROOM_NAME_CHARS)
+        else:
+            reason = "room_too_many_rooms"
+            error = error_line(reason, max=self.max_rooms)
+        self.default.dropped_lines += 1
+        actions = self.default.expel(conn, reason)
+        self._room_of.pop(conn, None)
+        self._peers.pop(conn, None)
+        return [Send(conn, error), *[a for a in actions if not isinstance(a, Send)]]
+
+    def _tagged(
+        self, key: str | None, room: Room, actions: list[Action], conn: int
+    ) -> list[Action]:
+        """``actions`` with the room's name in its log lines; forget what has gone."""
+        if not room.has(conn):
+            self._room_of.pop(conn, None)
+            self._peers.pop(conn, None)
+        if key is None:
+            return actions
+        name = self._named[key][0]
+        if room.is_empty:
+            del self._named[key]
+        return [
+            Log(a.code, {**a.details, "room": name}) if isinstance(a, Log) else a for a in actions
+        ]
+
+
 __all__ = [
     "HISTORY_MAX_BYTES",
     "MAX_CLIENTS",
     "MAX_ERRORS_PER_CLIENT",
+    "MAX_ROOMS",
     "RATE_BURST",
     "RATE_MESSAGES_PER_SECOND",
     "Action",
@@ -486,6 +680,7 @@ __all__ = [
     "Room",
     "RoomHistory",
     "RoomRules",
+    "Rooms",
     "Send",
     "TokenBucket",
 ]

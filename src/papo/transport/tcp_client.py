@@ -49,6 +49,7 @@ from papo.protocol.room import (
     ping_line,
     pong_line,
 )
+from papo.protocol.rooms import check_room_name
 from papo.protocol.text import clean_input, validate_nick
 from papo.transport.base import (
     Delivered,
@@ -145,7 +146,9 @@ class TcpRoomClient:
     """Join the room of a ``papo serve`` at ``host``:``port`` as ``nick``.
 
     With ``tls`` (a client context from :func:`papo.transport.tls.client_context`) the
-    connection is TLS and the server's certificate is checked against ``host``.
+    connection is TLS and the server's certificate is checked against ``host``. With
+    ``room`` the client joins that named room of the server (ConfigError ``bad_room`` if
+    the name is invalid), else the server's default room.
     """
 
     def __init__(
@@ -156,8 +159,11 @@ class TcpRoomClient:
         *,
         config: RoomClientConfig | None = None,
         tls: ssl.SSLContext | None = None,
+        room: str | None = None,
     ) -> None:
         self.host = host
+        #: The named room joined on the server (None: its default room).
+        self.room = None if room is None else check_room_name(room)
         self.port = port
         self.config = config or RoomClientConfig()
         self.tls = tls
@@ -367,7 +373,7 @@ class TcpRoomClient:
         self._backlog = deque()
         self._first_bytes = b""
         try:
-            writer.write(join_line(self._nick, self._mark, self._session))
+            writer.write(join_line(self._nick, self._mark, self._session, self.room))
             async with asyncio.timeout(self.config.join_timeout):
                 await writer.drain()
                 welcome = await self._await_welcome()

@@ -50,12 +50,14 @@ from papo.protocol.framing import MAX_LINE_BYTES, LineFramer
 from papo.protocol.room import DEFAULT_ROOM_PORT, error_line, ping_line
 from papo.protocol.room_state import (
     MAX_CLIENTS,
+    MAX_ROOMS,
     Action,
     Broadcast,
     Close,
     Log,
     Room,
     RoomRules,
+    Rooms,
     Send,
 )
 
@@ -127,6 +129,7 @@ class RoomServerConfig:
     dead_peer_after: float = DEAD_PEER_SECONDS
     shutdown_grace: float = SHUTDOWN_GRACE_SECONDS
     max_connections: int = MAX_CONNECTIONS
+    max_rooms: int = MAX_ROOMS
     rules: RoomRules = field(default_factory=RoomRules)
     tls: ssl.SSLContext | None = None
 
@@ -171,7 +174,10 @@ class RoomServer:
         epoch: str | None = None,
     ) -> None:
         self.config = config or RoomServerConfig()
-        self.room = Room(self.config.rules, epoch or secrets.token_hex(6))
+        #: Every room: the default one (clients that name none) and the named ones.
+        self.rooms = Rooms(self.config.rules, epoch or secrets.token_hex(6), self.config.max_rooms)
+        #: The default room (a one-room server's only room).
+        self.room: Room = self.rooms.default
         self._log = log or (lambda entry: None)
         self._clock = clock
         self._server: asyncio.Server | None = None
@@ -259,7 +265,7 @@ class RoomServer:
             self._closed.set()
             return
         self._server.close()
-        self._apply(self.room.shutdown())
+        self._apply(self.rooms.shutdown())
         self._flush()
         if self._tasks:
             _done, pending = await asyncio.wait(
@@ -300,7 +306,7 @@ class RoomServer:
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         writer.transport.set_write_buffer_limits(high=self._high, low=self._low)
-        self._apply(self.room.connect(conn, peer, self._clock()))
+        self._apply(self.rooms.connect(conn, peer, self._clock()))
         reason = "room_connection_lost"
         try:
             reason = await self._read_loop(conn, client, reader)
@@ -310,7 +316,7 @@ class RoomServer:
             reason = "room_connection_lost"
             self._log(Log("room_log_internal_error", {"peer": peer, "error": repr(exc)[:200]}))
         finally:
-            self._apply(self.room.disconnected(conn, reason))
+            self._apply(self.rooms.disconnected(conn, reason))
             try:
                 await self._finish(client)
             finally:
@@ -335,7 +341,7 @@ class RoomServer:
         hello_deadline = self._clock() + config.hello_timeout
         pinged = False
         while not client.closing:
-            if not self.room.is_joined(conn):
+            if not self.rooms.is_joined(conn):
                 timeout = max(0.0, hello_deadline - self._clock())
             else:
                 timeout = config.dead_peer_after if pinged else config.idle_ping_after
@@ -343,7 +349,7 @@ class RoomServer:
                 async with asyncio.timeout(timeout):
                     data = await reader.read(_READ_CHUNK)
             except TimeoutError:
-                if not self.room.is_joined(conn):
+                if not self.rooms.is_joined(conn):
                     self._apply(self._expel(conn, "room_hello_timeout", config.hello_timeout))
                     return "room_hello_timeout"
                 if pinged:
@@ -354,13 +360,13 @@ class RoomServer:
                 continue
             if (
                 self.config.tls is None
-                and not self.room.is_joined(conn)
+                and not self.rooms.is_joined(conn)
                 and data.startswith(_TLS_HANDSHAKE_START)
             ):
                 return "room_tls_client_on_plain"
             if not data:
                 for error in framer.end():
-                    self._apply(self.room.receive(conn, error, self._clock()))
+                    self._apply(self.rooms.receive(conn, error, self._clock()))
                 return "room_connection_lost"
             pinged = False
             for item in framer.feed(data):
@@ -368,12 +374,12 @@ class RoomServer:
                     await self._publishers_go.wait()
                 if client.closing:
                     break
-                self._apply(self.room.receive(conn, item, self._clock()))
+                self._apply(self.rooms.receive(conn, item, self._clock()))
         return "room_quit"
 
     def _expel(self, conn: int, reason: str, seconds: float) -> list[Action]:
-        """Like :meth:`Room.expel`, with the timeout's seconds in the error's details."""
-        actions = self.room.expel(conn, reason)
+        """Like :meth:`Rooms.expel`, with the timeout's seconds in the error's details."""
+        actions = self.rooms.expel(conn, reason)
         return [
             Send(conn, error_line(reason, seconds=int(seconds)))
             if isinstance(a, Send) and a.conn == conn
@@ -543,7 +549,7 @@ class RoomServer:
             transport.close()
         # Its socket is full, so the notice may never leave: never wait long for it.
         asyncio.get_running_loop().call_later(self.config.shutdown_grace, transport.abort)
-        self._apply(self.room.disconnected(client.conn, reason))
+        self._apply(self.rooms.disconnected(client.conn, reason))
 
 
 __all__ = [

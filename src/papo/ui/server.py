@@ -36,7 +36,9 @@ def log_line(entry: Log, lang: str, moment: float | None = None) -> str:
         }
         details["reason"] = translate(str(entry.details.get("code")), lang, **safe)
     stamp = clock_stamp(time.time() if moment is None else moment)
-    return f"[{stamp}] {translate(entry.code, lang, **details)}"
+    room = details.get("room")  # a named room's event (papo.protocol.room_state.Rooms)
+    where = f"[{room}] " if isinstance(room, str) else ""
+    return f"[{stamp}] {where}{translate(entry.code, lang, **details)}"
 
 
 def print_warning(code: str, lang: str, out: TextIO | None = None) -> None:
