@@ -113,10 +113,6 @@ def _unsigned_transport(args: argparse.Namespace, nick: str, signing: bool) -> C
         from papo.cli.nats import build_nats_transport
 
         return build_nats_transport(args, nick)
-    if getattr(args, "room", None) is not None and (
-        getattr(args, "server", None) or getattr(args, "p2p", False)
-    ):
-        raise ConfigError("room_multicast_or_nats")
     if getattr(args, "server", None):
         host, port = server_address(args, parse_server, tls_requested(args))
         # Found on the network: the history keeps the room under its real address.
@@ -125,7 +121,9 @@ def _unsigned_transport(args: argparse.Namespace, nick: str, signing: bool) -> C
             from papo.transport.tcp_client import TcpRoomClient
         except ImportError:
             raise ConfigError("chat_server_unavailable") from None
-        return TcpRoomClient(host, port, nick, tls=tls_from_args(args))
+        return TcpRoomClient(
+            host, port, nick, tls=tls_from_args(args), room=getattr(args, "room", None)
+        )
     if getattr(args, "p2p", False):
         peer = _peer_module()
         if peer is None:
@@ -189,11 +187,13 @@ def room_name(args: argparse.Namespace) -> str:
         from papo.cli.nats import DEFAULT_NATS_ROOM
 
         return str(getattr(args, "room", None) or DEFAULT_NATS_ROOM)
+    named = getattr(args, "room", None)
+    where = "" if named is None else f"/{check_room_name(named)}"
     if getattr(args, "server", None):
         host, port = parse_server(args.server)
-        return f"{host}:{port}"
+        return f"{host}:{port}{where}"
     if getattr(args, "p2p", False):
-        return P2P_ROOM
+        return P2P_ROOM + where
     config = room_multicast_config(args)
     return f"{config.group}:{config.port}"
 
@@ -342,9 +342,11 @@ def register(subparsers: argparse._SubParsersAction, lang: str) -> None:  # type
         metavar="SALA" if pt else "ROOM",
         help=(
             "uma sala com nome: no multicast, um grupo só dela (derivado do nome); "
+            "no --server, uma das salas do servidor; no --p2p, só as mensagens dela; "
             "no NATS, a sala do cluster"
             if pt
             else "a named room: on multicast, a group of its own (derived from the name); "
+            "with --server, one of the server's rooms; with --p2p, only its messages; "
             "on NATS, the cluster's room"
         ),
     )

@@ -153,7 +153,8 @@ def _run_connect(args: argparse.Namespace) -> int:
     nick = validate_nick(args.nick)
     tls = tls_from_args(args)
     mode = "json" if args.json else "plain" if args.plain else "auto"
-    return run_chat(TcpRoomClient(host, port, nick, tls=tls), nick, args.lang, mode=mode)
+    client = TcpRoomClient(host, port, nick, tls=tls, room=args.room)
+    return run_chat(client, nick, args.lang, mode=mode)
 
 
 def register(subparsers: argparse._SubParsersAction, lang: str) -> None:  # type: ignore[type-arg]
@@ -247,6 +248,16 @@ def register(subparsers: argparse._SubParsersAction, lang: str) -> None:  # type
     )
     connect.add_argument(
         "nick", metavar="APELIDO" if pt else "NICK", help="seu apelido" if pt else "your nick"
+    )
+    connect.add_argument(
+        "--room",
+        "--sala",
+        metavar="SALA" if pt else "ROOM",
+        help=(
+            "entra nesta sala do servidor (sem ela: a sala padrão)"
+            if pt
+            else "join this room of the server (without it: the default room)"
+        ),
     )
     add_output_options(connect, pt)
     add_tls_client_options(connect, lang)

@@ -22,9 +22,10 @@ Room addresses (:func:`parse_room_address`):
   ``multicast://[ff02::1]:5007?interface=eth0&ttl=1``, ``multicast://?room=grupo1`` (a
   named room on its own group, as ``papo chat --room``)
 - ``papo://HOST[:PORT]``: a ``papo serve`` room server (port 5050 by default);
-  ``papos://HOST[:PORT]`` the same over TLS (``?cafile=ca.pem``)
+  ``papos://HOST[:PORT]`` the same over TLS (``?cafile=ca.pem``); ``?room=grupo1`` joins
+  that named room of the server (as ``papo connect --room``)
 - ``p2p://`` (find peers by multicast beacons), ``p2p://HOST:PORT,HOST:PORT`` (dial these
-  peers too; ``?beacons=0`` only these)
+  peers too; ``?beacons=0`` only these; ``?room=grupo1`` only that room's messages)
 - ``nats://HOST:PORT[,HOST:PORT]/ROOM``: a room of a NATS cluster (``papo[nats]``)
 
 ``await find_room()`` gives the address of the room server announced on the local
@@ -151,8 +152,8 @@ def build_transport(address: RoomAddress, nick: str) -> ChatTransport:
     options = address.options
     known = {
         "multicast": {"interface", "ttl", "room"},
-        "papo": set(),
-        "papos": {"cafile", "insecure"},
+        "papo": {"room"},
+        "papos": {"cafile", "insecure", "room"},
         "p2p": {"beacons", "interface"},
         "nats": set(),
     }[address.scheme]
@@ -186,7 +187,7 @@ def build_transport(address: RoomAddress, nick: str) -> ChatTransport:
 
             insecure = options.get("insecure", "0") not in ("0", "", "false")
             tls = client_context(TlsClientOptions(options.get("cafile"), insecure))
-        return TcpRoomClient(host, port, nick, tls=tls)
+        return TcpRoomClient(host, port, nick, tls=tls, room=options.get("room"))
     if address.scheme == "p2p":
         from papo.transport.mesh import Discovery, MeshConfig, MeshTransport
 
