@@ -8,15 +8,28 @@ from hypothesis import strategies as st
 
 from papo.protocol.limits import MAX_PARTS
 from papo.protocol.ratelimit import (
+    FAIR_SHARE_BURST,
+    FAIR_SHARE_RATE,
     FAST_SENDER_RATE,
+    HOST_BURST,
+    HOST_FAIR_SHARE_RATE,
+    HOST_RATE,
     MAX_RATE_SOURCES,
+    SCOPE_HOST,
+    SCOPE_SOURCE,
+    SCOPE_TOTAL,
     SEND_BURST,
     SEND_RATE,
     SOURCE_BURST,
     SOURCE_RATE,
     THROTTLE_RESUME_SECONDS,
+    TOTAL_BURST,
+    TOTAL_RATE,
+    RateNotice,
     SendPacer,
     SourceRateLimiter,
+    host_of,
+    notice_error,
 )
 
 
@@ -114,7 +127,14 @@ def test_sources_tracked_are_bounded() -> None:
     limiter = SourceRateLimiter(max_sources=3)
     for index in range(100):
         limiter.check(f"10.0.0.{index}:5007", 0.0)
-    assert len(limiter._buckets) == 3
+    assert len(limiter._sources) == 3
+
+
+def test_hosts_tracked_are_bounded() -> None:
+    limiter = SourceRateLimiter(max_hosts=3)
+    for index in range(100):
+        limiter.check(f"10.0.0.{index}:5007", 0.0)
+    assert len(limiter._hosts) == len(limiter._host_shares) == 3
 
 
 @given(st.lists(st.tuples(st.sampled_from("abc"), st.floats(0, 0.5)), max_size=300))
@@ -126,7 +146,7 @@ def test_dropped_count_adds_up(events: list[tuple[str, float]]) -> None:
         now += gap
         decision = limiter.check(source, now)
         allowed += decision.allowed
-        announced_drops += decision.dropped if decision.ended else 0
+        announced_drops += sum(n.dropped for n in decision.notices if n.ended)
     assert allowed + limiter.dropped == len(events)
     assert announced_drops <= limiter.dropped
 
@@ -154,3 +174,172 @@ def test_the_default_pacer_keeps_a_sender_under_the_receivers_limit() -> None:
 def test_a_pacer_needs_a_positive_rate_and_burst(rate: float, burst: int) -> None:
     with pytest.raises(ValueError):
         SendPacer(rate, burst)
+
+
+# -- per host and in total ---------------------------------------------------------------
+
+
+def test_the_shared_budgets_are_multiples_of_the_per_source_one() -> None:
+    assert (HOST_RATE, HOST_BURST) == (2 * SOURCE_RATE, 2 * SOURCE_BURST)
+    assert (TOTAL_RATE, TOTAL_BURST) == (3 * SOURCE_RATE, 3 * SOURCE_BURST)
+    assert HOST_FAIR_SHARE_RATE == 2 * FAIR_SHARE_RATE
+    assert FAIR_SHARE_BURST == 2 * FAIR_SHARE_RATE, "two seconds of it at once"
+    assert FAIR_SHARE_RATE * 50 < FAST_SENDER_RATE * 2
+
+
+@pytest.mark.parametrize(
+    ("source", "host"),
+    [("10.0.0.1:5007", "10.0.0.1"), ("[fe80::1%eth0]:5007", "fe80::1%eth0"), ("ana", "ana")],
+)
+def test_the_host_of_a_source_is_its_address_without_the_port(source: str, host: str) -> None:
+    assert host_of(source) == host
+
+
+def test_a_new_socket_per_datagram_is_cut_by_its_host_budget() -> None:
+    limiter = SourceRateLimiter()
+    shown = 0
+    for index in range(10_000):  # one second at 10 000/s, each from a fresh port
+        decision = limiter.check(f"10.0.0.9:{20_000 + index}", index / 10_000)
+        shown += decision.allowed
+    expected = HOST_BURST * 10_000 / (10_000 - HOST_RATE)
+    assert shown <= expected + 2, "cut like one flooding source, at the host's budget"
+    assert limiter.dropped == 10_000 - shown
+
+
+def test_two_fast_senders_on_one_classroom_pc_both_pass() -> None:
+    limiter = SourceRateLimiter()
+    allowed = 0
+    for index in range(2000):  # one second: two scripts at 1 000/s each, same host
+        now = index / 2000
+        allowed += limiter.check(f"10.0.0.5:{40_000 + index % 2}", now).allowed
+    assert allowed == 2000
+
+
+def test_one_flooding_socket_leaves_its_neighbours_on_the_same_pc_untouched() -> None:
+    limiter = SourceRateLimiter()
+    ana_allowed = 0
+    for index in range(10_000):
+        now = index / 10_000
+        limiter.check("10.0.0.5:40000", now)  # the loop, 10 000/s
+        if index % 10 == 0:  # ana's script on the same PC, 1 000/s
+            ana_allowed += limiter.check("10.0.0.5:40001", now).allowed
+    assert ana_allowed == 1000
+
+
+def _flood(limiter: SourceRateLimiter, hosts: int, rate: float, seconds: float, ana_every: int):
+    """``hosts`` machines each at ``rate``, interleaved; ana (10.9.9.9) sends one datagram
+    every ``ana_every`` rounds. Return (flood shown, ana shown, ana sent, notices)."""
+    rounds = int(rate * seconds)
+    shown = ana_shown = ana_sent = 0
+    notices = []
+    for round_ in range(rounds):
+        for host in range(hosts):
+            now = (round_ + host / hosts) / rate
+            decision = limiter.check(f"10.0.1.{host}:5000", now)
+            shown += decision.allowed
+            notices += decision.notices
+        if round_ % ana_every == 0:
+            decision = limiter.check("10.9.9.9:6000", round_ / rate)
+            ana_sent += 1
+            ana_shown += decision.allowed
+            notices += decision.notices
+    return shown, ana_shown, ana_sent, notices
+
+
+def test_fifty_flooders_together_are_capped_and_a_light_sender_still_gets_through() -> None:
+    limiter = SourceRateLimiter()
+    # 50 machines at 500/s each (25 000/s, each under its own limit) for one second;
+    # ana sends 10 a second, under her fair share.
+    shown, ana_shown, ana_sent, notices = _flood(limiter, 50, 500, 1.0, ana_every=50)
+    assert ana_shown == ana_sent == 10, "a source under its fair share is never starved"
+    most = TOTAL_BURST + TOTAL_RATE + 50 * HOST_FAIR_SHARE_RATE
+    assert shown <= most, "the flood together is capped"
+    assert [n.scope for n in notices] == [SCOPE_TOTAL], "said once, for the group"
+
+
+def test_the_group_budget_says_when_it_calms_down() -> None:
+    limiter = SourceRateLimiter(total_rate=100, total_burst=10, fair_rate=1, fair_burst=1)
+    for index in range(200):
+        limiter.check(f"10.0.1.{index % 20}:5000", index / 1000)
+    later = limiter.check("10.9.9.9:6000", 5.0)
+    assert later.allowed
+    assert [(n.scope, n.ended) for n in later.notices] == [(SCOPE_TOTAL, True)]
+    assert later.notices[0].dropped > 0
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 30), st.integers(0, 3), st.floats(0, 0.01)),
+        max_size=400,
+    )
+)
+def test_a_source_under_its_fair_share_on_a_light_host_is_never_dropped(
+    events: list[tuple[int, int, float]],
+) -> None:
+    # Small budgets, so hypothesis finds floods easily; "ana" sends one datagram a
+    # second (under her fair share of 2/s) from a host of her own, whatever the others do.
+    limiter = SourceRateLimiter(
+        rate=50,
+        burst=10,
+        host_rate=100,
+        host_burst=20,
+        total_rate=100,
+        total_burst=20,
+        fair_rate=2,
+        fair_burst=2,
+        host_fair_rate=4,
+        host_fair_burst=4,
+    )
+    now = next_ana = 0.0
+    for host, port, gap in events:
+        now += gap
+        limiter.check(f"10.0.0.{host}:{port}", now)
+        if now >= next_ana:
+            assert limiter.check("10.9.9.9:6000", now).allowed
+            next_ana = now + 1.0
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 5), st.integers(0, 500), st.floats(0, 0.001)), max_size=500)
+)
+def test_notices_come_one_per_episode_and_scope(events: list[tuple[int, int, float]]) -> None:
+    limiter = SourceRateLimiter(
+        rate=30,
+        burst=5,
+        host_rate=40,
+        host_burst=8,
+        total_rate=60,
+        total_burst=10,
+        fair_rate=1,
+        fair_burst=1,
+    )
+    now = 0.0
+    open_episodes: set[tuple[str, str]] = set()
+    for host, port, gap in events:
+        now += gap
+        source = f"10.0.0.{host}:{port}"
+        for notice in limiter.check(source, now).notices:
+            key = {SCOPE_SOURCE: source, SCOPE_HOST: host_of(source)}.get(notice.scope, "")
+            if notice.ended:
+                assert (notice.scope, key) in open_episodes
+                open_episodes.discard((notice.scope, key))
+            else:
+                assert (notice.scope, key) not in open_episodes
+                open_episodes.add((notice.scope, key))
+
+
+def test_each_scope_has_its_own_words() -> None:
+    limiter = SourceRateLimiter()
+    codes = {
+        notice_error(RateNotice(scope, ended, 3), limiter).code
+        for scope in (SCOPE_SOURCE, SCOPE_HOST, SCOPE_TOTAL)
+        for ended in (False, True)
+    }
+    assert codes == {
+        "rate_limited",
+        "rate_limit_ended",
+        "rate_limited_host",
+        "rate_limit_ended_host",
+        "rate_limited_total",
+        "rate_limit_ended_total",
+    }

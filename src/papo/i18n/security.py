@@ -95,6 +95,27 @@ CATALOG: dict[str, tuple[str, str]] = {
         "desacelerou; {count} datagrama(s) dele foram ignorados enquanto enviava rápido demais",
         "slowed down; {count} of its datagram(s) were dropped while it sent too fast",
     ),
+    # per-host and total budgets behind the per-source limit
+    "rate_limited_host": (
+        "esta máquina envia rápido demais (mais de {rate} por segundo, somando todos os "
+        "seus programas): o que ela enviar será ignorado até desacelerar",
+        "this machine sends too fast (over {rate} per second, all its programs together): "
+        "what it sends is dropped until it slows down",
+    ),
+    "rate_limit_ended_host": (
+        "a máquina desacelerou; {count} datagrama(s) dela foram ignorados",
+        "the machine slowed down; {count} of its datagram(s) were dropped",
+    ),
+    "rate_limited_total": (
+        "o grupo está inundado (mais de {rate} por segundo, somando todos): quem envia "
+        "mais que a sua parte justa será ignorado até o grupo se acalmar",
+        "the group is flooded (over {rate} per second, everyone together): whoever sends "
+        "more than a fair share is dropped until it calms down",
+    ),
+    "rate_limit_ended_total": (
+        "o grupo se acalmou; {count} datagrama(s) de quem enviava demais foram ignorados",
+        "the group calmed down; {count} datagram(s) of the heaviest senders were dropped",
+    ),
     # passphrase mode: why a datagram was dropped ({count} = how many so far)
     "sealed_not_sealed": (
         "não cifrado (enviado sem senha?); ignorados até agora: {count}",

@@ -15,7 +15,7 @@ from papo.errors import DecodeError
 from papo.protocol.codec import LineEncoder, decode, encode, split_text
 from papo.protocol.limits import DEFAULT_LIMITS, Limits
 from papo.protocol.message import ChatMessage
-from papo.protocol.ratelimit import SourceRateLimiter
+from papo.protocol.ratelimit import SourceRateLimiter, notice_error
 from papo.protocol.sealed import Sealer
 
 # Re-exported: the receiver's sequence rules were first written here and are part of its API.
@@ -166,15 +166,15 @@ class ReceiverSession:
     def receive(self, payload: bytes, source: str) -> list[Event]:
         """Turn one datagram into events (a message, a rejection, losses, the end)."""
         decision = self._rate_limit.check(source, self._clock())
+        # said once per episode (of a source, a host or the group), not once per datagram
+        notices: list[Event] = [
+            Rejected(notice_error(notice, self._rate_limit), source) for notice in decision.notices
+        ]
         if not decision.allowed:
             self.rejected += 1
-            if decision.started:  # said once per episode, not once per datagram
-                rate = round(self._rate_limit.rate)
-                return [Rejected(DecodeError("rate_limited", rate=rate), source)]
-            return []
-        if decision.ended:
-            notice = Rejected(DecodeError("rate_limit_ended", count=decision.dropped), source)
-            return [notice, *self._receive_allowed(payload, source)]
+            return notices
+        if notices:
+            return [*notices, *self._receive_allowed(payload, source)]
         return self._receive_allowed(payload, source)
 
     def _receive_allowed(self, payload: bytes, source: str) -> list[Event]:

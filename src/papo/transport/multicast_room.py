@@ -47,7 +47,7 @@ from papo.protocol.history import (
 )
 from papo.protocol.limits import DEFAULT_LIMITS, MAX_DATAGRAM_BYTES, Limits
 from papo.protocol.message import PROTOCOL_VERSION, ChatMessage, MessageType
-from papo.protocol.ratelimit import SourceRateLimiter
+from papo.protocol.ratelimit import SourceRateLimiter, notice_error
 from papo.protocol.rooms import fold_room, room_key
 from papo.protocol.roster import MAX_ROSTER_MEMBERS, Roster
 from papo.protocol.sequence import GapTracker, SequenceTracker
@@ -476,16 +476,14 @@ class MulticastRoomTransport:
         """
         # Keyed by host and port, like the handout receiver: on one classroom machine
         # every program shares the host, and one flooding socket must not mute them.
+        # Behind it, a budget per host (a new socket per datagram) and one in total with
+        # fair shares (many flooders at once): see papo.protocol.ratelimit.
         decision = self._rate.check(source, time.monotonic())
+        for notice in decision.notices:
+            self._emit(Dropped(notice_error(notice, self._rate), source))
         if not decision.allowed:
             self.dropped += 1
-            if decision.started:
-                self._emit(
-                    Dropped(DecodeError("rate_limited", rate=round(self._rate.rate)), source)
-                )
             return
-        if decision.ended:
-            self._emit(Dropped(DecodeError("rate_limit_ended", count=decision.dropped), source))
         if self._seal is not None:
             opened = self._seal.open(payload, source)
             if isinstance(opened, DecodeError):
