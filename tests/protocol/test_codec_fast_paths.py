@@ -9,7 +9,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from papo.errors import DecodeError
+from papo.protocol import codec
 from papo.protocol.codec import decode
+from papo.protocol.limits import DEFAULT_LIMITS
+from papo.protocol.message import ChatMessage
 
 
 def _json_error(text: str) -> str:
@@ -63,3 +66,71 @@ def test_a_timestamp_too_large_for_a_float_is_a_bad_value_not_a_crash(ts: str) -
     result = decode(('{"user":"a","data":"b","ts":' + ts + "}").encode())
     assert isinstance(result, DecodeError) and result.code == "decode_bad_value"
     assert result.details["field"] == "ts"
+
+
+_FIELDS = list(ChatMessage.__slots__)
+
+# The one-pass fast path only accepts; whatever it accepts, the strict path accepts alike.
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 2**64),
+    st.sampled_from([0.0, 1.5, 1e10, 1e11, -1.0, float("nan"), float("inf"), 1795686830.028]),
+    st.text(max_size=8),
+    st.sampled_from(["chat", "me", "join", "x-1", "Bad", "", " ", "a b", "\ud800", "é"]),
+    st.sampled_from(["0" * 16, "n" * 65, "A" * 44, "A" * 88, "=" * 44]),
+    st.lists(st.integers(0, 1), max_size=2),
+    st.dictionaries(st.just("k"), st.integers(0, 1), max_size=1),
+)
+_KEYS = st.sampled_from(
+    ["v", "type", "id", "node", "seq", "ts", "part", "parts", "to", "room", "key", "sig", "zz"]
+)
+_TEXTS = st.one_of(
+    st.text(max_size=40), st.sampled_from(["ana", " ", "", "a\ud800", "x" * 33]), st.integers(0, 2)
+)
+
+
+def _line(user: object, data: object, **extra: object) -> dict[str, object]:
+    return {"user": user, "data": data, **extra}
+
+
+@given(_TEXTS, _TEXTS, st.dictionaries(_KEYS, _VALUES, max_size=6))
+def test_the_fast_path_accepts_only_what_the_strict_path_accepts_alike(
+    user: object, data: object, extra: dict[str, object]
+) -> None:
+    obj = _line(user, data, **extra)
+    fast = codec._fast_message(obj, "10.0.0.1:5007", DEFAULT_LIMITS)
+    strict = codec._checked_message(obj, "10.0.0.1:5007", DEFAULT_LIMITS)
+    if fast is not None:
+        assert fast == strict
+        assert [type(getattr(fast, f)) for f in _FIELDS] == [
+            type(getattr(strict, f)) for f in _FIELDS
+        ]
+
+
+@given(
+    st.sampled_from([1, 0, True, None, 1001, "1"]),
+    st.sampled_from(["chat", "me", "x-1", "Bad", 1, None, ["chat"]]),
+    st.sampled_from(["0" * 16, "", "a b", "n" * 65, "\x7f", 7, None]),
+    st.sampled_from([1, 0, -1, 2**63, True, 1.0, None]),
+    st.sampled_from([1795686830.028, 0, -0.5, 1e11, 10**400, True, "1", None]),
+)
+def test_papo_chat_lines_of_every_value_decode_as_the_strict_path_says(
+    v: object, kind: object, node: object, seq: object, ts: object
+) -> None:
+    obj = _line("ana", "oi", v=v, type=kind, node=node, seq=seq, ts=ts)
+    text = json.dumps(obj, allow_nan=True)
+    result = decode(text.encode())
+    strict = codec._checked_message(json.loads(text), None, DEFAULT_LIMITS)
+    if isinstance(strict, DecodeError):
+        assert isinstance(result, DecodeError)
+        assert (result.code, result.details) == (strict.code, strict.details)
+    else:
+        assert result == strict
+
+
+def test_the_common_shapes_take_the_fast_path() -> None:
+    line = codec.LineEncoder("ana", "0" * 16).encode("oi", 1, 1795686830.028)
+    shapes: list[dict[str, object]] = [json.loads(line), {"user": "ana", "data": "oi"}]
+    for obj in shapes:
+        assert codec._fast_message(obj, None, DEFAULT_LIMITS) is not None

@@ -14,6 +14,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from papo.errors import DecodeError, InputError
 from papo.protocol.limits import DEFAULT_LIMITS, Limits
@@ -180,6 +181,139 @@ def _plain_message(text: str, source: str | None, limits: Limits) -> ChatMessage
 def _message_from_object(
     obj: dict[str, object], source: str | None, limits: Limits
 ) -> ChatMessage | DecodeError:
+    message = _fast_message(obj, source, limits)
+    return message if message is not None else _checked_message(obj, source, limits)
+
+
+#: Values of ``type`` that need no regular expression (each matches ``_TYPE_RE``).
+_KNOWN_TYPES = frozenset(MessageType)
+
+
+def _is_id(value: str) -> bool:
+    """``_ID_RE`` without the regex: non-empty printable ASCII without spaces."""
+    return value.isascii() and value.isprintable() and " " not in value and value != ""
+
+
+def _fast_message(obj: dict[str, object], source: str | None, limits: Limits) -> ChatMessage | None:
+    """The message when ``obj`` passes every check; None when in any doubt.
+
+    One pass over the keys present, the common checks inlined, and ``isascii`` (constant
+    time) sparing the surrogate scan of ASCII text. It only *accepts*: anything it does
+    not accept (a bad value, a bool for an int, an odd key) goes to
+    :func:`_checked_message`, which decides and names the error, so verdicts and error
+    codes are the same as without it (property-tested in ``test_codec_fast_paths.py``).
+    """
+    user = obj.get("user")
+    data = obj.get("data")
+    if type(user) is not str or type(data) is not str:
+        return None
+    if not 0 < len(user) <= limits.max_nick_chars or len(data) > limits.max_text_chars:
+        return None
+    if not user.strip() or not (user.isascii() or _SURROGATE_RE.search(user) is None):
+        return None
+    if not (data.isascii() or _SURROGATE_RE.search(data) is None):
+        return None
+    kind: Any = MessageType.CHAT
+    v: Any = None
+    node: Any = None
+    seq: Any = None
+    ts: Any = None
+    value: Any
+    others: dict[str, Any] = {}
+    if obj.keys() == _LINE_KEYS:  # what papo's senders send: no loop, no key comparisons
+        v, kind, node, seq, ts = obj["v"], obj["type"], obj["node"], obj["seq"], obj["ts"]
+        if (
+            type(v) is not int
+            or not 1 <= v <= _MAX_VERSION
+            or type(kind) is not str
+            or kind not in _KNOWN_TYPES
+            or type(node) is not str
+            or len(node) > limits.max_id_chars
+            or not _is_id(node)
+            or type(seq) is not int
+            or not 0 <= seq <= _MAX_SEQ
+            or (type(ts) is not float and type(ts) is not int)
+            or not 0 <= ts < _MAX_TS
+        ):
+            return None  # (also a None value: the loop below, or the strict path, decides)
+    elif len(obj) > 2:
+        for key, value in obj.items():
+            if value is None:
+                continue
+            value_type = type(value)
+            if key == "v":
+                if value_type is not int or not 1 <= value <= _MAX_VERSION:
+                    return None
+                v = value
+            elif key == "type":
+                if value_type is not str or (
+                    value not in _KNOWN_TYPES and not _TYPE_RE.match(value)
+                ):
+                    return None
+                kind = value
+            elif key == "node":
+                if value_type is not str or len(value) > limits.max_id_chars or not _is_id(value):
+                    return None
+                node = value
+            elif key == "seq":
+                if value_type is not int or not 0 <= value <= _MAX_SEQ:
+                    return None
+                seq = value
+            elif key == "ts":
+                if (value_type is not float and value_type is not int) or not (
+                    0 <= value < _MAX_TS
+                ):
+                    return None
+                ts = value
+            elif key in _OPTIONAL_CHECKS and key not in _HANDOUT_KEYS:
+                if _OPTIONAL_CHECKS[key](value, key, limits) is not None:
+                    return None
+                others[key] = value
+        if others:
+            part, parts = others.get("part"), others.get("parts")
+            if (part is None) != (parts is None) or (part is not None and part > parts):
+                return None
+            return ChatMessage(
+                user,
+                data,
+                kind,
+                v,
+                node=node,
+                seq=seq,
+                ts=ts,
+                source=source,
+                **others,
+            )
+    return ChatMessage(
+        user,
+        data,
+        kind,
+        v,
+        None,
+        node,
+        seq,
+        ts,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        False,
+        source,
+    )
+
+
+_HANDOUT_KEYS = ("user", "data")
+
+#: The keys of a chat line from papo's own senders (:class:`LineEncoder`), the common shape.
+_LINE_KEYS = frozenset({"user", "data", "v", "type", "node", "seq", "ts"})
+
+
+def _checked_message(
+    obj: dict[str, object], source: str | None, limits: Limits
+) -> ChatMessage | DecodeError:
+    """Every check, in a fixed order, so that the first failing one names the error."""
     if "user" not in obj:
         return DecodeError("decode_missing_field", field="user")
     user = obj["user"]
