@@ -9,7 +9,14 @@ import time
 import pytest
 from conftest import PAPO, free_udp_port
 
-from papo.protocol.ratelimit import SOURCE_BURST, SOURCE_RATE
+from papo.protocol.ratelimit import (
+    HOST_FAIR_SHARE_BURST,
+    HOST_FAIR_SHARE_RATE,
+    SOURCE_BURST,
+    SOURCE_RATE,
+    TOTAL_BURST,
+    TOTAL_RATE,
+)
 
 pytestmark = pytest.mark.netns
 
@@ -65,3 +72,55 @@ def _send_calmly_until_heard(cid, spammer: socket.socket, port: int) -> str:
             return ended
         except AssertionError:
             assert time.monotonic() < deadline, "the calmed-down source was never heard"
+
+
+FLOODERS = 50  # machines (127.0.0.10 to .59 on the namespace's loopback)
+FLOODER_RATE = 500  # datagrams per second each: under the per-source limit
+FLOOD_SECONDS = 1.0
+ANA_LINES = 10
+
+
+def test_fifty_flooding_machines_are_capped_together_and_a_light_sender_still_gets_through(
+    run_process,
+) -> None:
+    port = free_udp_port()
+    cid = run_process([*PAPO, "receive", "cid", "--port", str(port)])
+    cid.wait_for("waiting for messages")
+    flooders = []
+    ana = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        for index in range(FLOODERS):
+            flooder = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            flooders.append(flooder)
+            flooder.bind((f"127.0.0.{10 + index}", 0))
+        rounds = int(FLOODER_RATE * FLOOD_SECONDS)
+        start = time.monotonic()
+        for round_ in range(rounds):  # 25 000 datagrams a second, paced per round
+            for index, flooder in enumerate(flooders):
+                flooder.sendto(b'{"user": "spam%d", "data": "x"}' % index, (GROUP, port))
+            if round_ % (rounds // ANA_LINES) == 0:
+                line = round_ // (rounds // ANA_LINES)
+                ana.sendto(b'{"user": "ana", "data": "calm line %d"}' % line, (GROUP, port))
+            ahead = start + (round_ + 1) / FLOODER_RATE - time.monotonic()
+            if ahead > 0:
+                time.sleep(ahead)
+        took = time.monotonic() - start
+        assert took < 4 * FLOOD_SECONDS
+        ana.sendto(b'{"user": "ana", "data": "sair"}', (GROUP, port))
+        cid.wait_for("ana typed 'sair'")
+        assert cid.wait(10) == 0
+    finally:
+        ana.close()
+        for flooder in flooders:
+            flooder.close()
+    shown = [line.split("ana: ", 1)[1] for line in cid.lines if "ana: calm line" in line]
+    assert shown == [f"calm line {index}" for index in range(ANA_LINES)], "all of ana's lines"
+    notices = [line for line in cid.lines if "flooded" in line or "too fast" in line]
+    assert len(notices) <= 2, "the flood is said once for the group, not once per machine"
+    sent = FLOODERS * rounds
+    # The total budget, plus each machine's fair share (a burst, then its rate).
+    fair = FLOODERS * (HOST_FAIR_SHARE_BURST + HOST_FAIR_SHARE_RATE * took)
+    most = TOTAL_BURST + TOTAL_RATE * took + fair
+    spam = [line for line in cid.lines if "spam" in line]
+    print(f"{sent} flood datagrams in {took:.2f}s: {len(spam)} shown, at most {most:.0f}")
+    assert len(spam) <= most, "the flood together is cut to a bounded number of lines"
