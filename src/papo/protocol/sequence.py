@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from papo.protocol.sealed import ReplayWindow
-
 #: How many distinct senders a receiver tracks sequence numbers for (oldest forgotten).
 MAX_TRACKED_SENDERS = 1024
 
@@ -44,7 +42,7 @@ class SequenceTracker:
 
     A gap is reported as soon as a higher number arrives (the user learns of a loss at
     once). Each sender gets a sliding window of the last :data:`SEQUENCE_WINDOW` numbers
-    seen (a :class:`~papo.protocol.sealed.ReplayWindow`), so a number seen before is a
+    seen (a bitmap, as in :class:`~papo.protocol.sealed.ReplayWindow`), so a number seen before is a
     duplicate, and a missing number that arrives after all is *late*: shown, and taken
     back from the loss count, so losses minus late arrivals is exactly what never came.
     A number more than the window behind is dropped as a duplicate, like a replay
@@ -55,28 +53,41 @@ class SequenceTracker:
     def __init__(
         self, max_senders: int = MAX_TRACKED_SENDERS, window: int = SEQUENCE_WINDOW
     ) -> None:
+        if window < 1:
+            raise ValueError("the sequence window needs at least one slot")
         self._senders: OrderedDict[str, _SenderSequence] = OrderedDict()
         self._max_senders = max_senders
         self._window = window
+        self._mask = (1 << window) - 1
 
     def classify(self, node: str, seq: int) -> SequenceVerdict:
-        """Record ``seq`` from ``node`` and say whether it skips, repeats or fills a gap."""
-        sender = self._senders.get(node)
+        """Record ``seq`` from ``node`` and say whether it skips, repeats or fills a gap.
+
+        The window is a bitmap as in :class:`~papo.protocol.sealed.ReplayWindow` (bit
+        ``i`` set: number ``top - i`` arrived), kept inline because this runs for every
+        datagram: the next number in order costs a shift and no allocation.
+        """
+        senders = self._senders
+        sender = senders.get(node)
         if sender is None:
-            sender = _SenderSequence(first=seq, top=seq, seen=ReplayWindow(self._window))
-        self._senders[node] = sender
-        self._senders.move_to_end(node)
-        while len(self._senders) > self._max_senders:
-            self._senders.popitem(last=False)
-        if sender.seen.status(seq) != ReplayWindow.NEW:
-            return SequenceVerdict(duplicate=True)
-        sender.seen.accept(seq)
-        if seq > sender.top:
-            missing, sender.top = seq - sender.top - 1, seq
-            return SequenceVerdict(missing=missing)
+            senders[node] = _SenderSequence(first=seq, top=seq, bits=1)
+            while len(senders) > self._max_senders:
+                senders.popitem(last=False)
+            return _IN_ORDER
+        senders.move_to_end(node)
+        top = sender.top
+        if seq > top:
+            shift = seq - top
+            sender.bits = ((sender.bits << shift) | 1) & self._mask if shift < self._window else 1
+            sender.top = seq
+            return _IN_ORDER if shift == 1 else SequenceVerdict(missing=shift - 1)
+        offset = top - seq  # > 0 here: the newest number's own bit is always set
+        if offset >= self._window or (sender.bits >> offset) & 1:
+            return _DUPLICATE
+        sender.bits |= 1 << offset
         if seq < sender.first:  # from before we started listening: never counted lost
-            return SequenceVerdict()
-        return SequenceVerdict(late=seq != sender.top)
+            return _IN_ORDER
+        return _LATE
 
     def observe(self, node: str, seq: int) -> int:
         """Record ``seq`` from ``node``; return how many earlier numbers were skipped."""
@@ -157,7 +168,14 @@ class _SenderSequence:
 
     first: int
     top: int
-    seen: ReplayWindow
+    #: Bit ``i`` set: number ``top - i`` arrived (the last ``SEQUENCE_WINDOW`` numbers).
+    bits: int
+
+
+# Verdicts without a count, shared: the common case allocates nothing.
+_IN_ORDER = SequenceVerdict()
+_DUPLICATE = SequenceVerdict(duplicate=True)
+_LATE = SequenceVerdict(late=True)
 
 
 __all__ = [
