@@ -23,3 +23,10 @@ def test_a_bad_room_name_in_an_address_is_a_config_error() -> None:
     with pytest.raises(ConfigError) as caught:
         build_transport(parse_room_address("papo://127.0.0.1?room=a%20b"), "ana")
     assert caught.value.code == "bad_room"
+
+
+def test_a_p2p_address_with_a_room_builds_a_mesh_node_of_that_room() -> None:
+    from papo.transport.mesh import MeshTransport
+
+    transport = build_transport(parse_room_address("p2p://127.0.0.1:4000?beacons=0&room=g1"), "ana")
+    assert isinstance(transport, MeshTransport) and transport.room == "g1"

@@ -23,6 +23,17 @@ def add_p2p_options(parser: argparse.ArgumentParser, lang: str) -> None:
     """The mesh options; options the parser already has (``--interface``) are shared."""
     pt = lang == "pt"
     existing = parser._option_string_actions
+    if "--room" not in existing:
+        parser.add_argument(
+            "--room",
+            "--sala",
+            metavar="SALA" if pt else "ROOM",
+            help=(
+                "só as mensagens desta sala (os outros nós da malha repassam o resto)"
+                if pt
+                else "only this room's messages (the mesh still relays the others')"
+            ),
+        )
     if "--interface" not in existing:
         parser.add_argument(
             "--interface",
@@ -145,7 +156,13 @@ def build_mesh_transport(args: argparse.Namespace, nick: str) -> ChatTransport:
         heartbeat_interval=args.heartbeat,
         peer_deadline=args.peer_timeout,
     ).validated()
-    return MeshTransport(nick, config, discoveries=discoveries, seal=mesh_seal_from_args(args))
+    return MeshTransport(
+        nick,
+        config,
+        discoveries=discoveries,
+        seal=mesh_seal_from_args(args),
+        room=getattr(args, "room", None),
+    )
 
 
 def _run(args: argparse.Namespace) -> int:

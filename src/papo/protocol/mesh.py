@@ -5,9 +5,14 @@ between two nodes, plus one or two mesh keys the chat codec ignores:
 
 - ``hello`` (first frame on a link, both ways): ``node`` id, ``user`` nick, protocol ``v``
   and the ``port`` where the node's own listener is, so a peer can tell one node reached
-  by several paths apart and dial it back.
+  by several paths apart and dial it back; ``room``, the node's named room, if any.
 - ``beat`` (heartbeat): flooded through the whole mesh every interval with a fresh
-  ``id``; it tells every node who is alive, also nodes it has no direct link to.
+  ``id``; it tells every node who is alive, also nodes it has no direct link to, and in
+  which named ``room`` (none: the default room).
+
+Named rooms share one mesh: every node relays every room's frames (so two members of a
+room stay connected through nodes of other rooms) but shows, lists and answers catch-up
+for its own room only, told by the envelope's ``room`` key.
 - chat, me, private, join, leave, nick: flooded with a message ``id`` (origin node and
   sequence number) and ``hops``, the number of further relays allowed.
 - ``history-request`` and ``history`` (catch-up, :mod:`papo.protocol.history`): flooded
@@ -78,12 +83,13 @@ CATCH_UP_FLOODED_TYPES = frozenset({HISTORY_REQUEST_TYPE, HISTORY_TYPE})
 
 @dataclass(frozen=True, slots=True)
 class Hello:
-    """A node introduces itself on a new link."""
+    """A node introduces itself on a new link; ``room``: its named room (None: default)."""
 
     node: str
     nick: str
     port: int
     version: int = PROTOCOL_VERSION
+    room: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +97,9 @@ class Heartbeat:
     """Node ``node`` (nick ``nick``) is alive; flooded with id ``node:b<seq>``.
 
     ``links`` lists the nodes it has a direct link to: they hear this heartbeat from it,
-    so relays skip them (on a full mesh nobody relays heartbeats at all).
+    so relays skip them (on a full mesh nobody relays heartbeats at all). ``room`` is the
+    named room the node is in (None: the mesh's default room); only the nodes of that
+    room list it, but every node relays it, so the mesh stays one.
     """
 
     node: str
@@ -99,6 +107,7 @@ class Heartbeat:
     seq: int
     hops: int = DEFAULT_MAX_HOPS
     links: tuple[str, ...] = ()
+    room: str | None = None
 
     @property
     def id(self) -> str:
@@ -131,10 +140,10 @@ def message_id(node: str, seq: int) -> str:
 def encode_frame(frame: MeshFrame) -> bytes:
     """The bytes of one frame, without the line's newline."""
     match frame:
-        case Hello(node, nick, port, version):
-            wire = ChatMessage(user=nick, data="", type=HELLO, v=version, node=node)
+        case Hello(node, nick, port, version, room):
+            wire = ChatMessage(user=nick, data="", type=HELLO, v=version, node=node, room=room)
             return _with_keys(wire, port=port)
-        case Heartbeat(node, nick, seq, hops, links):
+        case Heartbeat(node, nick, seq, hops, links, room):
             wire = ChatMessage(
                 user=nick,
                 data="",
@@ -143,6 +152,7 @@ def encode_frame(frame: MeshFrame) -> bytes:
                 node=node,
                 seq=seq,
                 id=frame.id,
+                room=room,
             )
             payload = _with_keys(wire, hops=hops)
             if links:
@@ -177,7 +187,7 @@ def decode_frame(
         port = extra.get("port")
         if not _is_int(port) or not 1 <= port <= 65535:
             return DecodeError("decode_bad_value", field="port")
-        return Hello(message.node, message.user, port, message.v or PROTOCOL_VERSION)
+        return Hello(message.node, message.user, port, message.v or PROTOCOL_VERSION, message.room)
     hops = extra.get("hops")
     if not _is_int(hops) or not 0 <= hops <= MAX_HOPS_LIMIT:
         return DecodeError("decode_bad_value", field="hops")
@@ -193,7 +203,7 @@ def decode_frame(
             )
         ):
             return DecodeError("decode_bad_value", field="links")
-        return Heartbeat(message.node, message.user, message.seq, hops, tuple(links))
+        return Heartbeat(message.node, message.user, message.seq, hops, tuple(links), message.room)
     if message.type not in FLOODED_TYPES and message.type not in CATCH_UP_FLOODED_TYPES:
         return DecodeError("decode_bad_value", field="type")
     if message.id is None:

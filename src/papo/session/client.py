@@ -154,7 +154,7 @@ def build_transport(address: RoomAddress, nick: str) -> ChatTransport:
         "multicast": {"interface", "ttl", "room"},
         "papo": {"room"},
         "papos": {"cafile", "insecure", "room"},
-        "p2p": {"beacons", "interface"},
+        "p2p": {"beacons", "interface", "room"},
         "nats": set(),
     }[address.scheme]
     unknown = sorted(set(options) - known)
@@ -199,7 +199,7 @@ def build_transport(address: RoomAddress, nick: str) -> ChatTransport:
         if not discoveries and not address.hosts:
             raise ConfigError("mesh_no_way_to_find_peers")
         mesh = MeshConfig(bootstrap=address.hosts).validated()
-        return MeshTransport(nick, mesh, discoveries=discoveries)
+        return MeshTransport(nick, mesh, discoveries=discoveries, room=options.get("room"))
     from papo.transport.nats import DEFAULT_ROOM, NatsTransport, import_nats
 
     import_nats()

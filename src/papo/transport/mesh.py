@@ -66,6 +66,7 @@ from papo.protocol.mesh import (
     relayed,
 )
 from papo.protocol.message import PROTOCOL_VERSION, ChatMessage, MessageType
+from papo.protocol.rooms import check_room_name, fold_room
 from papo.protocol.sealed_link import CHALLENGE_BYTES, is_sealed_line
 from papo.protocol.text import clean_input, validate_nick
 from papo.transport.base import (
@@ -275,9 +276,15 @@ class MeshTransport:
         limits: Limits = DEFAULT_LIMITS,
         max_queue: int = EVENT_QUEUE_SIZE,
         seal: LinkSealer | None = None,
+        room: str | None = None,
     ) -> None:
         self.config = (config or MeshConfig()).validated()
         self.nick = validate_nick(nick, limits.max_nick_chars)
+        #: The named room this node is in (None: the mesh's default room). It relays
+        #: every room's frames, so the mesh stays connected, but shows, lists and answers
+        #: catch-up for its own room only.
+        self.room = None if room is None else check_room_name(room)
+        self._room_key = None if room is None else fold_room(self.room or "")
         self.node = node or secrets.token_hex(8)
         self.port = 0
         #: Frames and lines dropped as invalid; events dropped on a full queue.
@@ -478,6 +485,7 @@ class MeshTransport:
             seq=self._seq,
             id=message_id(self.node, self._seq),
             ts=round(self._wall_clock(), 3),
+            room=self.room,
             **extra,  # type: ignore[arg-type]
         )
 
@@ -596,7 +604,7 @@ class MeshTransport:
         only its own link."""
         self._pending.add(link)
         link.last_heard = self._clock()
-        hello = encode_frame(Hello(node=self.node, nick=self.nick, port=self.port))
+        hello = encode_frame(Hello(node=self.node, nick=self.nick, port=self.port, room=self.room))
         if self._seal is None:
             self._write(link, frame_line(hello))
         else:
@@ -688,7 +696,8 @@ class MeshTransport:
         self._waiting.pop(hello.node, None)
         if existing is None:
             self._emit_linked(link)
-        self._heard(hello.node, nick)
+        if self._in_my_room(hello.room):
+            self._heard(hello.node, nick)
         if self._keeper is not None and not self._history_requested:
             self._request_history()  # the first link is up: ask the mesh what we missed
         return True
@@ -780,6 +789,8 @@ class MeshTransport:
             # The origin's own links hear a heartbeat from it directly: skip them.
             skip = {frame.node, *frame.links} if isinstance(frame, Heartbeat) else set()
             self._broadcast(onward, exclude=link, skip_nodes=skip)
+        if not self._in_my_room(frame.room if isinstance(frame, Heartbeat) else frame.message.room):
+            return  # another room's: relayed above, neither shown nor listed here
         if isinstance(frame, Flood) and frame.message.seq is not None:
             self._gaps.seen(
                 frame.message.node or "", frame.message.user, frame.message.seq, self._clock()
@@ -793,6 +804,10 @@ class MeshTransport:
             self._heard(frame.node, nick)
         else:
             self._deliver(frame.message, link.address)
+
+    def _in_my_room(self, room: str | None) -> bool:
+        """True if a frame of ``room`` (None: the default room) belongs to this node's room."""
+        return (None if room is None else fold_room(room)) == self._room_key
 
     def _deliver(self, message: ChatMessage, source: str) -> None:
         node = message.node or ""
@@ -845,7 +860,7 @@ class MeshTransport:
         """Flood one catch-up message with an id of its own and no ``seq`` (not a chat
         line: taking chat sequence numbers would look like losses to everyone else)."""
         self._history_seq += 1
-        flooded = replace(message, seq=None, id=f"{self.node}:h{self._history_seq}")
+        flooded = replace(message, seq=None, id=f"{self.node}:h{self._history_seq}", room=self.room)
         self._dedup.first_time(flooded.id or "")
         self._broadcast(Flood(flooded, self.config.max_hops), exclude=None)
 
@@ -894,6 +909,7 @@ class MeshTransport:
                 self._beat_seq,
                 self.config.max_hops,
                 tuple(sorted(self._links))[:MAX_LISTED_LINKS],
+                self.room,
             )
             self._dedup.first_time(beat.id)
             self._broadcast(beat, exclude=None)
