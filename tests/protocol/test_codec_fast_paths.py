@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from papo.errors import DecodeError
 from papo.protocol import codec
-from papo.protocol.codec import decode
+from papo.protocol.codec import decode, encode
 from papo.protocol.limits import DEFAULT_LIMITS
-from papo.protocol.message import ChatMessage
+from papo.protocol.message import ChatMessage, MessageType
 
 
 def _json_error(text: str) -> str:
@@ -134,3 +134,52 @@ def test_the_common_shapes_take_the_fast_path() -> None:
     shapes: list[dict[str, object]] = [json.loads(line), {"user": "ana", "data": "oi"}]
     for obj in shapes:
         assert codec._fast_message(obj, None, DEFAULT_LIMITS) is not None
+
+
+_ANY_VALUE = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=6),
+    st.sampled_from([MessageType.ME, "chat", "\ud800", 'a"\\\n\x00é😀']),
+)
+
+
+@given(
+    st.one_of(st.text(max_size=6), st.integers(0, 3)),
+    st.one_of(st.text(max_size=6), st.none()),
+    st.one_of(st.sampled_from(list(MessageType)), st.text(max_size=4), st.integers(0, 1)),
+    st.fixed_dictionaries(
+        {},
+        optional={
+            name: _ANY_VALUE
+            for name in [
+                "v",
+                "id",
+                "node",
+                "seq",
+                "ts",
+                "part",
+                "parts",
+                "to",
+                "room",
+                "key",
+                "sig",
+            ]
+        },
+    ),
+)
+def test_encode_writes_what_the_json_encoder_writes_of_the_wire_dict(
+    user: object, data: object, kind: object, extra: dict[str, object]
+) -> None:
+    message = ChatMessage(user, data, kind, **extra)  # type: ignore[arg-type]
+    try:
+        expected: bytes | type[Exception] = codec._encode_dict(message)
+    except (TypeError, ValueError) as exc:  # UnicodeEncodeError is a ValueError
+        expected = type(exc)
+    try:
+        got: bytes | type[Exception] = encode(message)
+    except (TypeError, ValueError) as exc:
+        got = type(exc)
+    assert got == expected
