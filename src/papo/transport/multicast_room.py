@@ -47,7 +47,7 @@ from papo.protocol.history import (
 )
 from papo.protocol.limits import DEFAULT_LIMITS, MAX_DATAGRAM_BYTES, Limits
 from papo.protocol.message import PROTOCOL_VERSION, ChatMessage, MessageType
-from papo.protocol.ratelimit import SourceRateLimiter, notice_error
+from papo.protocol.ratelimit import SendPacer, SourceRateLimiter, notice_error
 from papo.protocol.rooms import fold_room, room_key
 from papo.protocol.roster import MAX_ROSTER_MEMBERS, Roster
 from papo.protocol.sequence import GapTracker, SequenceTracker
@@ -186,6 +186,11 @@ class MulticastRoomTransport:
         self._loss_timer: asyncio.TimerHandle | None = None
         self.loss_report_delay = LOSS_REPORT_DELAY
         self._rate = SourceRateLimiter()
+        #: Paces chat, me, private, nick and leave messages (``papo chat``) under the
+        #: receivers' per-source limit, as ``papo send`` is paced; heartbeats and
+        #: catch-up answers travel on the presence port, a source of their own.
+        self.pacer = SendPacer()
+        self._pace_clock: Callable[[], float] = time.monotonic
         #: Datagrams dropped because their sequence number was already seen.
         self.duplicates = 0
         #: The room's name (``--room``): stamped on what this node sends; messages
@@ -277,11 +282,13 @@ class MulticastRoomTransport:
         if kind in _TEXT_TYPES:
             if kind == MessageType.PRIVATE and not message.to:
                 raise InputError("chat_private_needs_nick")
-            self._send_text(kind, clean_input(message.data), to=message.to)
+            await self._send_text(kind, clean_input(message.data), to=message.to)
         elif kind == MessageType.NICK:
+            await self._pace()
             self._change_nick(message.data)
         elif kind == MessageType.LEAVE:
             text = message.data if message.data.strip().casefold() != _QUIT_WORD else LEAVE_TEXT
+            await self._pace()
             self._send_control(MessageType.LEAVE, text or LEAVE_TEXT)
             self._left = True
         else:
@@ -346,10 +353,21 @@ class MulticastRoomTransport:
 
     # -- sending ---------------------------------------------------------------------
 
-    def _send_text(self, kind: str, text: str, to: str | None) -> None:
+    async def _pace(self) -> None:
+        """Wait, if this node is ahead of :attr:`pacer`, so that the receivers' flood
+        limit never takes a file piped into ``papo chat`` for a flood (the event loop
+        keeps running meanwhile: ``asyncio.sleep``, never ``time.sleep``)."""
+        wait = self.pacer.delay(self._pace_clock())
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    async def _send_text(self, kind: str, text: str, to: str | None) -> None:
         parts = self._stamper.text(self.nick, kind, text, to, self._clock(), self._limits)
         messages = [self._signed(m) for m in parts]
         for message in messages:
+            await self._pace()
+            if self._sender is None or self._closed:
+                raise NetworkError("chat_not_connected")
             self._transmit(message)
             self._sent.append(message)
             self._catch_up.known(message)
