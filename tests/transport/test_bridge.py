@@ -7,6 +7,7 @@ import json
 
 from papo.protocol.codec import decode, encode
 from papo.protocol.message import ChatMessage
+from papo.protocol.ratelimit import SEND_RATE, SOURCE_RATE, SendPacer
 from papo.transport.bridge import BRIDGE_SEEN_CAPACITY, MulticastNatsBridge, _Seen
 from papo.transport.multicast import MulticastConfig
 from papo.transport.nats import presence_subject, room_subject
@@ -113,3 +114,63 @@ def test_remembered_identities_are_bounded() -> None:
     assert seen.add("a") is True  # forgotten: the oldest went first
     assert seen.add("d") is False
     assert BRIDGE_SEEN_CAPACITY >= 1024
+
+
+class FakeNatsMsg:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.headers: dict[str, str] = {}
+
+
+def test_what_comes_from_nats_reaches_the_lan_paced_after_its_burst() -> None:
+    waits: list[float] = []
+
+    async def record(seconds: float) -> None:
+        waits.append(seconds)
+
+    async def scenario() -> None:
+        bridge, sender = make_bridge()
+        bridge.lan_pacer = SendPacer(rate=100, burst=2)
+        bridge._pace_clock = lambda: 0.0
+        bridge._sleep = record
+        for seq in range(1, 6):
+            await bridge._from_nats(FakeNatsMsg(envelope(f"m{seq}", node="far", seq=seq)))
+        assert len(sender.sent) == 5
+        assert waits == [0.01, 0.02, 0.03], "the burst at once, then at the pacer's rate"
+
+    asyncio.run(scenario())
+
+
+def test_what_goes_to_nats_is_published_paced() -> None:
+    waits: list[float] = []
+    published: list[bytes] = []
+
+    async def record(seconds: float) -> None:
+        waits.append(seconds)
+
+    async def scenario() -> None:
+        bridge, _sender = make_bridge()
+        bridge.nats_pacer = SendPacer(rate=100, burst=1)
+        bridge._pace_clock = lambda: 0.0
+        bridge._sleep = record
+
+        async def publish(subject: str, payload: bytes, key: str | None) -> None:
+            published.append(payload)
+
+        bridge._publish_stored = publish  # type: ignore[method-assign]
+        for seq in range(1, 4):
+            bridge.from_lan(envelope(f"m{seq}", seq=seq), "10.0.0.2:5007")
+        task = asyncio.create_task(bridge._publish_loop())
+        for _ in range(1000):  # a few loop turns are enough; bounded anyway
+            if len(published) == 3:
+                break
+            await asyncio.sleep(0)
+        task.cancel()
+        assert waits == [0.01, 0.02]
+
+    asyncio.run(scenario())
+
+
+def test_the_bridge_paces_both_ways_at_the_senders_rate_by_default() -> None:
+    bridge, _sender = make_bridge()
+    assert bridge.lan_pacer.rate == bridge.nats_pacer.rate == SEND_RATE < SOURCE_RATE

@@ -28,14 +28,16 @@ import asyncio
 import contextlib
 import hashlib
 import secrets
+import time
 from collections import Counter, OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from papo.errors import DecodeError, NetworkError
 from papo.protocol.codec import decode, encode
 from papo.protocol.limits import DEFAULT_LIMITS, MAX_DATAGRAM_BYTES, Limits
 from papo.protocol.message import ChatMessage
+from papo.protocol.ratelimit import SendPacer
 from papo.transport.base import Dropped, EventQueue, StatusChanged
 from papo.transport.multicast import (
     MulticastConfig,
@@ -58,6 +60,7 @@ from papo.transport.nats import (
     room_subject,
     subscribe_room,
 )
+from papo.transport.pacing import Sleep, wait_for_turn
 
 #: The NATS header naming the bridge that published a message.
 BRIDGE_HEADER = "Papo-Bridge"
@@ -133,6 +136,14 @@ class MulticastNatsBridge:
         self._subscriptions: list[Any] = []
         self._publisher: asyncio.Task[None] | None = None
         self._closed = False
+        #: Pace what the bridge sends each way, as ``papo send`` is paced: to the LAN
+        #: (the whole NATS room comes from one source, the bridge's socket, and the
+        #: receivers' per-source limit must not take it for a flood) and to NATS (where
+        #: the other LANs' bridges relay it to their receivers).
+        self.lan_pacer = SendPacer()
+        self.nats_pacer = SendPacer()
+        self._pace_clock: Callable[[], float] = time.monotonic
+        self._sleep: Sleep = asyncio.sleep
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -262,6 +273,7 @@ class MulticastNatsBridge:
         presence = presence_subject(self.room)
         while True:
             subject, payload, key = await self._outbox.get()
+            await wait_for_turn(self.nats_pacer, self._pace_clock, self._sleep)
             try:
                 if subject == presence:
                     await self._client.publish(
@@ -286,6 +298,9 @@ class MulticastNatsBridge:
         headers = msg.headers or {}
         if headers.get(BRIDGE_HEADER) == self.bridge_id:
             return  # what we published ourselves
+        # Awaited in the subscription's callback: what comes faster waits in the NATS
+        # client's pending buffer (bounded by the library; beyond it, a slow consumer).
+        await wait_for_turn(self.lan_pacer, self._pace_clock, self._sleep)
         self.from_nats(msg.data)
 
     def from_nats(self, payload: bytes) -> None:

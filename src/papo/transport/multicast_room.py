@@ -71,6 +71,7 @@ from papo.transport.multicast import (
     MulticastSender,
     format_address,
 )
+from papo.transport.pacing import wait_for_turn
 
 if TYPE_CHECKING:
     from papo.protocol.nickkeys import Signer
@@ -357,9 +358,7 @@ class MulticastRoomTransport:
         """Wait, if this node is ahead of :attr:`pacer`, so that the receivers' flood
         limit never takes a file piped into ``papo chat`` for a flood (the event loop
         keeps running meanwhile: ``asyncio.sleep``, never ``time.sleep``)."""
-        wait = self.pacer.delay(self._pace_clock())
-        if wait > 0:
-            await asyncio.sleep(wait)
+        await wait_for_turn(self.pacer, self._pace_clock)
 
     async def _send_text(self, kind: str, text: str, to: str | None) -> None:
         parts = self._stamper.text(self.nick, kind, text, to, self._clock(), self._limits)
