@@ -412,21 +412,22 @@ def relayed(
     signature (nick ownership, :mod:`papo.protocol.nickkeys`) still verifies; the server
     neither checks nor needs them.
     """
-    return ChatMessage(
-        user=nick,
-        data=message.data,
-        type=message.type,
-        v=PROTOCOL_VERSION,
-        id=message.id,
-        node=node,
-        seq=seq,
-        ts=message.ts,
-        part=message.part,
-        parts=message.parts,
-        to=message.to if message.type == MessageType.PRIVATE else None,
-        room=message.room,
-        key=message.key,
-        sig=message.sig,
+    kind = message.type
+    return ChatMessage(  # positional: this runs for every relayed line
+        nick,
+        message.data,
+        kind,
+        PROTOCOL_VERSION,
+        message.id,
+        node,
+        seq,
+        message.ts,
+        message.part,
+        message.parts,
+        message.to if kind == MessageType.PRIVATE else None,
+        message.room,
+        message.key,
+        message.sig,
     )
 
 
