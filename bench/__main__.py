@@ -105,14 +105,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="JSON result (default bench/results/...)")
     parser.add_argument("--tables", type=Path, help="also write the tables (Markdown) here")
     parser.add_argument("--no-netns", action="store_true", help="do not re-exec in a namespace")
+    parser.add_argument(
+        "--subscribers", type=int, nargs="+", help="fan-out only at these N (default: all)"
+    )
     args = parser.parse_args(args_list)
     if not args.no_netns:
         _reexec_in_namespace(args_list)
     profile = PROFILES["quick" if args.quick else "full"]
-    if args.runs:
+    if args.runs or args.subscribers:
         from dataclasses import replace
 
-        profile = replace(profile, runs=args.runs)
+        profile = replace(profile, runs=args.runs or profile.runs)
+        if args.subscribers:
+            profile = replace(profile, fanout_subscribers=tuple(args.subscribers))
     out = args.out or ROOT / "bench" / "results" / f"{'quick' if args.quick else 'latest'}.json"
 
     def log(text: str) -> None:
