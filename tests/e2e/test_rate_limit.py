@@ -10,8 +10,10 @@ import pytest
 from conftest import PAPO, free_udp_port
 
 from papo.protocol.ratelimit import (
+    HOST_BURST,
     HOST_FAIR_SHARE_BURST,
     HOST_FAIR_SHARE_RATE,
+    HOST_RATE,
     SOURCE_BURST,
     SOURCE_RATE,
     TOTAL_BURST,
@@ -124,3 +126,40 @@ def test_fifty_flooding_machines_are_capped_together_and_a_light_sender_still_ge
     spam = [line for line in cid.lines if "spam" in line]
     print(f"{sent} flood datagrams in {took:.2f}s: {len(spam)} shown, at most {most:.0f}")
     assert len(spam) <= most, "the flood together is cut to a bounded number of lines"
+
+
+def test_a_loop_opening_a_new_socket_per_datagram_is_cut_by_its_machines_budget(
+    run_process,
+) -> None:
+    port = free_udp_port()
+    cid = run_process([*PAPO, "receive", "cid", "--port", str(port)])
+    cid.wait_for("waiting for messages")
+    ana = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    ana.bind(("127.0.0.2", 0))  # another machine
+    try:
+        start = time.monotonic()
+        for index in range(FLOOD):  # 10 000 a second, each from a fresh source port
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as spammer:
+                spammer.sendto(b'{"user": "spam", "data": "%d"}' % index, (GROUP, port))
+            if index % (FLOOD // ANA_LINES) == 0:
+                line = index // (FLOOD // ANA_LINES)
+                ana.sendto(b'{"user": "ana", "data": "calm line %d"}' % line, (GROUP, port))
+            if index % 100 == 99:
+                ahead = start + (index + 1) / FLOOD_RATE - time.monotonic()
+                if ahead > 0:
+                    time.sleep(ahead)
+        took = time.monotonic() - start
+        assert took < 4
+        ana.sendto(b'{"user": "ana", "data": "sair"}', (GROUP, port))
+        cid.wait_for("ana typed 'sair'")
+        assert cid.wait(10) == 0
+    finally:
+        ana.close()
+    shown = [line.split("ana: ", 1)[1] for line in cid.lines if "ana: calm line" in line]
+    assert shown == [f"calm line {index}" for index in range(ANA_LINES)], "all of ana's lines"
+    notices = [line for line in cid.lines if "this machine sends too fast" in line]
+    assert len(notices) == 1, "said once for the machine, not once per socket"
+    spam = [line for line in cid.lines if "spam: " in line]
+    most = HOST_BURST + HOST_RATE * took
+    print(f"{FLOOD} datagrams from new sockets in {took:.2f}s: {len(spam)} shown")
+    assert len(spam) <= min(most, FLOOD / 2), "cut at the machine's budget, not socket by socket"
