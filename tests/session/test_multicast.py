@@ -180,3 +180,21 @@ def test_sequence_tracker_drops_numbers_older_than_its_window() -> None:
     assert tracker.classify("a", 12) == SequenceVerdict(duplicate=True)  # 8+ behind
     assert tracker.classify("a", 20) == SequenceVerdict(duplicate=True)
     assert SEQUENCE_WINDOW >= 64
+
+
+def test_a_machine_flooding_from_new_ports_is_said_once_and_again_when_it_calms_down() -> None:
+    from papo.protocol.ratelimit import SourceRateLimiter
+
+    now = [0.0]
+    limiter = SourceRateLimiter(host_rate=10, host_burst=3)
+    session = ReceiverSession(rate_limit=limiter, clock=lambda: now[0])
+    payload = json.dumps({"user": "spam", "data": "x"}).encode()
+    events = [e for port in range(100) for e in session.receive(payload, f"10.0.0.9:{port}")]
+    rejected = [e for e in events if isinstance(e, Rejected)]
+    assert [e.error.code for e in rejected] == ["rate_limited_host"]
+    assert sum(isinstance(e, Received) for e in events) == 3
+    now[0] = 10.0
+    later = session.receive(payload, "10.0.0.9:7000")
+    assert [type(e).__name__ for e in later] == ["Rejected", "Received"]
+    assert later[0].error.code == "rate_limit_ended_host"
+    assert later[0].error.details["count"] == 97
