@@ -38,7 +38,9 @@ Two shared budgets sit behind the per-source one, as nginx stacks ``limit_req`` 
   before heavy ones: a source still under its fair share (:data:`FAIR_SHARE_RATE`, bursts
   of :data:`FAIR_SHARE_BURST`, on a machine also under :data:`HOST_FAIR_SHARE_RATE`)
   passes even when the total budget is spent; only the heavy sources are cut. A person
-  typing, a few pasted texts, a bridge's trickle stay under it.
+  typing and a few pasted texts stay under it; a fast script (a file piped into ``papo
+  send``) does not, and while many machines flood it is cut with them (a true fair
+  queue would give it a share of the total; a receiver that drops cannot queue).
 
 Every level is dropped whole and said once: the user sees one line when a source, a host
 or the whole group starts being throttled and one, with the count, when it calms down.
@@ -97,8 +99,9 @@ TOTAL_BURST = 3 * SOURCE_BURST
 
 #: Datagrams per second a source may send and still pass when the total budget is spent
 #: (its fair share: never starved by the others). Far over a person typing (about one a
-#: second) or a bridge's chat, far under a flooder; fifty flooding machines together
-#: get through at most ``50 * HOST_FAIR_SHARE_RATE`` beyond :data:`TOTAL_RATE`.
+#: second), far under a flooder; fifty flooding machines together get through at most
+#: ``50 * HOST_FAIR_SHARE_RATE`` beyond :data:`TOTAL_RATE`. A fast script is over it: in
+#: a many-source flood it competes with the flooders for :data:`TOTAL_RATE`.
 FAIR_SHARE_RATE = 20.0
 
 #: Datagrams a source may send at once within its fair share: two seconds of
