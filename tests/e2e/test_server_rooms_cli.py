@@ -15,7 +15,7 @@ def test_users_in_a_named_room_talk_and_the_default_room_hears_nothing(run_proce
     server = start_server(run_process, port)
     where = f"{HOST}:{port}"
     ana = run_process([*PAPO, "connect", where, "ana", "--plain", "--room", "grupo1"])
-    ana.wait_for("connected to the room", WAIT)
+    assert ana.wait_for("connected to the room", WAIT).endswith(f"{where}/grupo1 as ana")
     server.wait_for("[grupo1] + ana joined", WAIT)  # the console names the room
     bia = run_process(
         [*PAPO, "chat", "bia", "--server", where, "--sala", "GRUPO1", "--plain", "--no-history"]

@@ -223,7 +223,9 @@ class TcpRoomClient:
 
     @property
     def _where(self) -> str:
-        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+        """``host:port`` of the server, plus ``/room`` in a named room (status lines)."""
+        where = f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+        return where if self.room is None else f"{where}/{self.room}"
 
     # --- ChatTransport -------------------------------------------------------------------
 
