@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from papo.i18n import CATALOG
 from papo.protocol.message import ChatMessage
 from papo.protocol.room import RoomType, decode_room, encode_room, join_line
 from papo.protocol.room_state import MAX_ROOMS, Action, Broadcast, Close, Log, Rooms, Send
@@ -152,3 +156,61 @@ def test_shutdown_closes_every_room() -> None:
     closed = {a.conn for a in rooms.shutdown() if isinstance(a, Close)}
     assert closed == {1, 2}
     assert rooms.names == ()
+
+
+_ROOMS = (None, "grupo1", "GRUPO1", "grupo2", "a b")
+_LINES = (
+    b'{"user":"ana","data":"oi"}',
+    b'{"user":"x","data":"","type":"who"}',
+    b'{"user":"x","data":"bia","type":"nick"}',
+    b'{"user":"x","data":"psst","type":"private","to":"bia"}',
+    b'{"user":"x","data":"","type":"leave"}',
+    b"not json",
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    events=st.lists(
+        st.tuples(
+            st.sampled_from(["join", "join", "line", "line", "disconnect"]),
+            st.integers(0, 2),
+            st.sampled_from(_ROOMS),
+            st.sampled_from(("ana", "bia", "Ana")),
+            st.sampled_from(_LINES),
+        ),
+        max_size=60,
+    )
+)
+def test_rooms_never_leak_a_line_across_rooms_and_forget_empty_ones(events) -> None:
+    rooms = Rooms(max_rooms=1)
+    open_conns: set[int] = set()
+    for kind, conn, room, nick, line in events:
+        if kind != "disconnect" and conn not in open_conns:
+            open_conns.add(conn)  # every connection says something: start it first
+            assert rooms.connect(conn, "peer", 0.0) == []
+        before = rooms.room_name_of(conn)  # a leave or a disconnect takes conn out
+        if kind == "join":
+            actions = rooms.receive(conn, join_line(nick, room=room)[:-1], 0.0)
+        elif kind == "line":
+            actions = rooms.receive(conn, line, 0.0)
+        else:
+            open_conns.discard(conn)
+            actions = rooms.disconnected(conn, "room_connection_lost")
+        if any(isinstance(action, Close) and action.conn == conn for action in actions):
+            open_conns.discard(conn)
+        sender = rooms.room_name_of(conn) if kind == "join" else before
+        for action in actions:
+            if isinstance(action, Broadcast):
+                for other in action.conns:
+                    assert rooms.room_name_of(other) == sender
+            if isinstance(action, Log):
+                assert action.code in CATALOG
+        assert len(rooms.names) <= rooms.max_rooms
+        for name in rooms.names:
+            named = rooms.room(name)
+            assert named is not None and not named.is_empty
+    for conn in list(open_conns):
+        rooms.disconnected(conn, "room_connection_lost")
+    assert rooms.names == ()
+    assert rooms.default.is_empty
