@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import socket
 import struct
 import sys
@@ -76,6 +77,7 @@ def receive(
         receiver = MulticastReceiver(MulticastConfig(group=group, port=port))
         session = _receiver_session(default_limits)
         print("READY", flush=True)
+        cpu_start = _cpu_seconds()
         while time.monotonic() < end:
             wait = idle if first is not None else max(0.01, end - time.monotonic())
             got = receiver.receive(timeout=wait)
@@ -100,6 +102,7 @@ def receive(
         mreq = struct.pack("4sl", socket.inet_aton(group), socket.INADDR_ANY)
         sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
         print("READY", flush=True)
+        cpu_start = _cpu_seconds()
         sock.settimeout(max(0.01, deadline))
         while time.monotonic() < end:
             try:
@@ -114,8 +117,23 @@ def receive(
                 first = last
                 sock.settimeout(idle)
         sock.close()
+    cpu = _cpu_seconds() - cpu_start
     span = (last - first) if first is not None and last is not None else 0.0
-    return {"received": count, "span_s": span, "rejected": rejected, "lost_by_seq": lost}
+    return {
+        "received": count,
+        "span_s": span,
+        "rejected": rejected,
+        "lost_by_seq": lost,
+        "cpu_s": round(cpu, 4),
+    }
+
+
+def _cpu_seconds() -> float:
+    """CPU time (user + system) this process used so far: what receiving each datagram
+    costs, which, unlike messages/s in a blast, does not depend on how fast the sender
+    was or what the kernel dropped."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def send(impl: str, group: str, port: int, count: int, rate: float | None, deadline: float) -> dict:

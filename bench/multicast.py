@@ -82,7 +82,17 @@ def _python_case(
     finally:
         for service in started:
             services.stop(service)
-    return _summarise(sent["sent"], sent["elapsed_s"], [(g["received"], g["span_s"]) for g in got])
+    summary = _summarise(
+        sent["sent"], sent["elapsed_s"], [(g["received"], g["span_s"]) for g in got]
+    )
+    per_message = [  # a datagram cut by the flood limit costs CPU too: count it
+        1e6 * g["cpu_s"] / (g["received"] + g.get("rejected", 0))
+        for g in got
+        if g.get("received") and "cpu_s" in g
+    ]
+    if per_message:  # the receiver's CPU per datagram read: median over the receivers
+        summary["cpu_us_per_msg"] = round(statistics.median(per_message), 2)
+    return summary
 
 
 def _summarise(sent: int, elapsed: float, got: list[tuple[int, float]]) -> dict[str, Any]:
@@ -248,4 +258,5 @@ def _one_line(case: dict[str, Any]) -> str:
     return head + (
         f"{blast['received_per_s']:,.0f} msg/s received (sent {blast['send_per_s'] or 0:,.0f}/s) "
         f"loss {blast['loss_pct']}%; paced {PACED_RATE}/s loss {paced['loss_pct']}%"
+        + (f"; receiver CPU {blast['cpu_us_per_msg']} us/msg" if "cpu_us_per_msg" in blast else "")
     )

@@ -88,7 +88,10 @@ def cpu_seconds(pid: int) -> float | None:
 def python_env() -> dict[str, str]:
     """Environment for Python children: papo's source and the repo importable."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(SRC), str(ROOT), env.get("PYTHONPATH", "")])
+    # a PYTHONPATH given by the caller comes first, so another papo tree can be measured
+    # (PYTHONPATH=/tmp/old/src python -m bench: before/after in the same conditions)
+    paths = [env.get("PYTHONPATH", ""), str(SRC), str(ROOT)]
+    env["PYTHONPATH"] = os.pathsep.join(path for path in paths if path)
     env["PYTHONUNBUFFERED"] = "1"
     env["LANG"] = "en_US.UTF-8"
     env["LC_ALL"] = ""

@@ -50,6 +50,7 @@ def multicast_summary(result: dict[str, Any]) -> dict[str, Any]:
             "send_per_s": summary(_dig(c, "blast", "send_per_s") for c in cases),
             "loss_pct": summary(_dig(c, "blast", "loss_pct") for c in cases),
             "paced_loss_pct": summary(_dig(c, "paced", "loss_pct") for c in cases),
+            "cpu_us_per_msg": summary(_dig(c, "blast", "cpu_us_per_msg") for c in cases),
             "missing": _why_missing(cases),
         }
     return rows
@@ -78,6 +79,7 @@ def multicast_table(rows: dict[str, Any]) -> str:
                     fmt_ratio(ratio(got, iperf)),
                     fmt_summary(row["loss_pct"], 1),
                     fmt_summary(row["paced_loss_pct"], 2),
+                    fmt_summary(row.get("cpu_us_per_msg"), 1),
                     row["missing"] or "",
                 ]
             )
@@ -89,6 +91,7 @@ def multicast_table(rows: dict[str, Any]) -> str:
             "vs iperf",
             "loss % (blast)",
             "loss % at 1000/s",
+            "receiver CPU us/msg (blast)",
             "note",
         ]
         out.append(f"Multicast, 1 sender -> {receivers} receiver(s)\n" + table(headers, lines))
