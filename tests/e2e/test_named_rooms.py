@@ -16,9 +16,10 @@ def test_two_users_in_a_named_room_talk_and_the_default_room_hears_nothing(run_p
     port = str(free_udp_port())
     common = ["--plain", "--no-history", "--port", port]
     ana = run_process([*PAPO, "chat", "ana", "--room", "grupo1", *common])
-    bia = run_process([*PAPO, "chat", "bia", "--sala", "GRUPO1", *common])
-    cid = run_process([*PAPO, "chat", "cid", *common])
     ana.wait_for(room_group("grupo1"), WAIT)  # the welcome names the room's own group
+    cid = run_process([*PAPO, "chat", "cid", *common])
+    cid.wait_for("in the room of multicast group", WAIT)
+    bia = run_process([*PAPO, "chat", "bia", "--sala", "GRUPO1", *common])  # ana listens now
     ana.wait_for("bia joined", WAIT)
     bia.write("oi, grupo\n")
     ana.wait_for("bia: oi, grupo", WAIT)
