@@ -48,11 +48,6 @@ CATALOG: dict[str, tuple[str, str]] = {
         "--room {room} já escolhe o grupo da sala: não use --group {group} junto",
         "--room {room} already picks the room's group: do not add --group {group}",
     ),
-    "room_multicast_or_nats": (
-        "--room vale para o multicast (padrão) e para --nats; no --server e no --p2p há "
-        "uma sala só",
-        "--room is for multicast (the default) and --nats; --server and --p2p have one room",
-    ),
     "bad_nick": (
         "apelido inválido {nick!r}: use de 1 a {max} letras, números, '_', '-' ou '.' "
         "(sem espaços)",
