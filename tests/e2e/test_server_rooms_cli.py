@@ -38,3 +38,20 @@ def test_users_in_a_named_room_talk_and_the_default_room_hears_nothing(run_proce
         user.write("sair\n")
         assert user.popen.wait(WAIT) == 0
         assert "Traceback" not in user.stderr_now()
+
+
+def test_serve_max_rooms_caps_the_named_rooms_with_one_clear_line(run_process) -> None:
+    port = free_tcp_port()
+    start_server(run_process, port, "--max-rooms", "1")
+    where = f"{HOST}:{port}"
+    ana = run_process([*PAPO, "connect", where, "ana", "--plain", "--room", "grupo1"])
+    ana.wait_for("connected to the room", WAIT)
+    bia = run_process([*PAPO, "connect", where, "bia", "--plain", "--room", "grupo2"])
+    assert bia.popen.wait(WAIT) != 0
+    refusal = bia.stderr_now()
+    assert "too many rooms (at most 1)" in refusal and "Traceback" not in refusal
+    bad = run_process([*PAPO, "serve", "--host", HOST, "--port", "0", "--max-rooms", "-1"])
+    assert bad.popen.wait(WAIT) == 2
+    assert "--max-rooms -1 is not valid" in bad.stderr_now()
+    ana.write("sair\n")
+    assert ana.popen.wait(WAIT) == 0

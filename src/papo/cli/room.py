@@ -12,11 +12,15 @@ from papo.cli.options import add_output_options, add_port_option, likely_holder
 from papo.cli.server_choice import server_address
 from papo.errors import ConfigError, NetworkError
 from papo.protocol.room import DEFAULT_ROOM_PORT, HISTORY_MESSAGES, MAX_HISTORY_MESSAGES
+from papo.protocol.room_state import MAX_ROOMS
 from papo.protocol.text import terminal_safe, validate_nick
 from papo.transport.tcp_pair import DEFAULT_CHAT_PORT
 
 if TYPE_CHECKING:
     from papo.discovery.rooms import RoomAnnouncer
+
+#: The largest ``--max-rooms`` accepted (each room keeps its own history in memory).
+MAX_ROOMS_LIMIT = 10_000
 
 #: Where ``papo serve`` listens unless told otherwise: this machine only. Use
 #: ``--host 0.0.0.0`` (IPv4), ``::`` (IPv6) or ``'*'`` (both) to open it to the network.
@@ -114,8 +118,14 @@ def _run_serve(args: argparse.Namespace) -> int:
         from papo.transport.tls import server_context
 
         tls = server_context(args.tls_cert, args.tls_key)
+    if not 0 <= args.max_rooms <= MAX_ROOMS_LIMIT:
+        raise ConfigError("room_bad_max_rooms", value=args.max_rooms, max=MAX_ROOMS_LIMIT)
     config = RoomServerConfig(
-        host=args.host, port=args.port, rules=RoomRules(history_messages=args.history), tls=tls
+        host=args.host,
+        port=args.port,
+        rules=RoomRules(history_messages=args.history),
+        tls=tls,
+        max_rooms=args.max_rooms,
     )
     try:
         return run_server(config, args.lang, announcer=_announcer(args, tls is not None))
@@ -205,6 +215,19 @@ def register(subparsers: argparse._SubParsersAction, lang: str) -> None:  # type
         "--tls-key",
         metavar="ARQUIVO" if pt else "FILE",
         help="chave privada do certificado (PEM)" if pt else "the certificate's private key (PEM)",
+    )
+    serve.add_argument(
+        "--max-rooms",
+        type=int,
+        default=MAX_ROOMS,
+        metavar="N",
+        help=(
+            "salas com nome (--room) ao mesmo tempo, no máximo (padrão: %(default)s; "
+            "0: só a sala padrão)"
+            if pt
+            else "named rooms (--room) open at once, at most (default: %(default)s; "
+            "0: the default room only)"
+        ),
     )
     serve.add_argument(
         "--name",

@@ -33,6 +33,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "o apelido {nick!r} já está em uso na sala: tente {suggestion!r}",
         "the nick {nick!r} is already taken in this room: try {suggestion!r}",
     ),
+    "room_bad_max_rooms": (
+        "--max-rooms {value} não serve: use de 0 a {max}",
+        "--max-rooms {value} is not valid: use 0 to {max}",
+    ),
     "room_unknown_nick": (
         "ninguém chamado {nick!r} na sala (veja /who)",
         "nobody called {nick!r} in the room (see /who)",
