@@ -181,8 +181,10 @@ class _Bucket:
     dropped: int = 0  # dropped in the current throttled episode
 
     def refill(self, now: float, rate: float, burst: float) -> None:
-        elapsed = max(0.0, now - self.updated)
-        self.tokens = min(burst, self.tokens + elapsed * rate)
+        elapsed = now - self.updated
+        if elapsed > 0.0:  # (a clock that steps back adds nothing)
+            tokens = self.tokens + elapsed * rate
+            self.tokens = burst if tokens > burst else tokens
         self.updated = now
 
 
@@ -218,26 +220,40 @@ def host_of(source: str) -> str:
     return host.strip("[]") or source
 
 
-class _Table:
-    """Buckets by key, the least recently heard forgotten past ``capacity``."""
+@dataclass(slots=True)
+class _Entry:
+    """What is kept per source (or per host): its limit's bucket, its fair-share bucket,
+    and (for a source) its host, parsed once."""
 
-    def __init__(self, capacity: int, tokens: float) -> None:
+    limit: _Bucket
+    share: _Bucket
+    host: str = ""
+
+
+class _Table:
+    """Entries by key, the least recently heard forgotten past ``capacity``."""
+
+    def __init__(self, capacity: int, tokens: float, share_tokens: float, sources: bool) -> None:
         self._capacity = capacity
         self._tokens = tokens
-        self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
+        self._share_tokens = share_tokens
+        self._sources = sources  # keys are host:port (parse the host once)
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
 
-    def get(self, key: str, now: float) -> _Bucket:
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            bucket = self._buckets[key] = _Bucket(self._tokens, now)
-            while len(self._buckets) > self._capacity:
-                self._buckets.popitem(last=False)
+    def get(self, key: str, now: float) -> _Entry:
+        entry = self._entries.get(key)
+        if entry is None:
+            host = host_of(key) if self._sources else ""
+            entry = _Entry(_Bucket(self._tokens, now), _Bucket(self._share_tokens, now), host)
+            self._entries[key] = entry
+            while len(self._entries) > self._capacity:
+                self._entries.popitem(last=False)
         else:
-            self._buckets.move_to_end(key)
-        return bucket
+            self._entries.move_to_end(key)
+        return entry
 
     def __len__(self) -> int:
-        return len(self._buckets)
+        return len(self._entries)
 
 
 class SourceRateLimiter:
@@ -276,10 +292,8 @@ class SourceRateLimiter:
         )
         self._fair = (fair_rate, float(fair_burst))
         self._host_fair = (host_fair_rate, float(host_fair_burst))
-        self._sources = _Table(max_sources, float(burst))
-        self._hosts = _Table(max_hosts, float(host_burst))
-        self._source_shares = _Table(max_sources, float(fair_burst))
-        self._host_shares = _Table(max_hosts, float(host_fair_burst))
+        self._sources = _Table(max_sources, float(burst), float(fair_burst), sources=True)
+        self._hosts = _Table(max_hosts, float(host_burst), float(host_fair_burst), sources=False)
         self._total_bucket: _Bucket | None = None
         self._total_burst = float(total_burst)
         #: Datagrams dropped so far, from every source, at every level.
@@ -289,28 +303,29 @@ class SourceRateLimiter:
         """Spend one token of ``source`` (its host's, the total's) at time ``now``
         (seconds, any monotonic clock)."""
         notices: list[RateNotice] = []
-        allowed, notice = self._source.take(self._sources.get(source, now), now)
+        entry = self._sources.get(source, now)
+        allowed, notice = self._source.take(entry.limit, now)
         if notice is not None:
             notices.append(replace(notice, scope=SCOPE_SOURCE))
         if allowed:
-            allowed = self._check_host_and_total(source, now, notices)
+            allowed = self._check_host_and_total(entry, now, notices)
         if not allowed:
             self.dropped += 1
         if not notices:
             return _ALLOW if allowed else _DROP
         return RateDecision(allowed, tuple(notices))
 
-    def _check_host_and_total(self, source: str, now: float, notices: list[RateNotice]) -> bool:
-        host = host_of(source)
-        allowed, notice = self._host.take(self._hosts.get(host, now), now)
+    def _check_host_and_total(self, source: _Entry, now: float, notices: list[RateNotice]) -> bool:
+        host = self._hosts.get(source.host, now)
+        allowed, notice = self._host.take(host.limit, now)
         if notice is not None:
             notices.append(replace(notice, scope=SCOPE_HOST))
         if not allowed:
             return False
         # Fair shares: plain token buckets that measure how fast the source and its host
         # send; every datagram that gets this far spends them.
-        fair = _spend(self._source_shares.get(source, now), now, *self._fair)
-        host_fair = _spend(self._host_shares.get(host, now), now, *self._host_fair)
+        fair = _spend(source.share, now, *self._fair)
+        host_fair = _spend(host.share, now, *self._host_fair)
         if self._total_bucket is None:
             self._total_bucket = _Bucket(self._total_burst, now)
         allowed, notice = self._total.take(self._total_bucket, now)
