@@ -220,6 +220,9 @@ async def test_unsupported_type_and_private_without_addressee_are_refused() -> N
             await ana.say("x", type=MessageType.SYSTEM)
         with pytest.raises(InputError):
             await ana.say("x", type=MessageType.PRIVATE)
+        with pytest.raises(InputError) as unknown:
+            await ana.say("x", type=MessageType.PRIVATE, to="ninguem")
+        assert unknown.value.code == "mesh_unknown_nick"
 
 
 @run_async

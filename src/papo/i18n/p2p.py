@@ -22,6 +22,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "could not listen on TCP port {port} ({reason}): pick another with --port, or 0 for any",
     ),
     "mesh_not_open": ("a malha P2P não está aberta", "the P2P mesh is not open"),
+    "mesh_unknown_nick": (
+        "ninguém chamado {nick!r} nesta sala (veja /who)",
+        "nobody called {nick!r} in this room (see /who)",
+    ),
     "mesh_private_needs_nick": (
         "mensagem privada sem destinatário",
         "private message without an addressee",

@@ -68,7 +68,7 @@ from papo.protocol.mesh import (
 from papo.protocol.message import PROTOCOL_VERSION, ChatMessage, MessageType
 from papo.protocol.rooms import check_room_name, fold_room
 from papo.protocol.sealed_link import CHALLENGE_BYTES, is_sealed_line
-from papo.protocol.text import clean_input, validate_nick
+from papo.protocol.text import clean_input, terminal_safe, validate_nick
 from papo.transport.base import (
     Delivered,
     Dropped,
@@ -385,6 +385,10 @@ class MeshTransport:
         if kind in _TEXT_TYPES:
             if kind == MessageType.PRIVATE and not message.to:
                 raise InputError("mesh_private_needs_nick")
+            if kind == MessageType.PRIVATE and message.to not in self.roster():
+                # Nobody with that nick in this room (the mesh knows everyone by their
+                # heartbeats): say so, instead of flooding a line nobody will show.
+                raise InputError("mesh_unknown_nick", nick=terminal_safe(str(message.to)))
             self._send_text(kind, clean_input(message.data), message.to)
         elif kind == MessageType.NICK:
             self._change_nick(message.data)
