@@ -76,3 +76,30 @@ def test_the_event_queue_drops_and_counts_past_its_bound_and_always_ends() -> No
         return [event async for event in queue.events()], queue.overflowed
 
     assert asyncio.run(body()) == ([0, 1, 2], 2)
+
+
+def test_a_history_request_is_answered_with_shared_messages_once_per_requester() -> None:
+    from papo.errors import DecodeError
+    from papo.protocol.history import history_request
+    from papo.transport.catch_up import AnswerGate, history_to_share
+
+    class Keeper:
+        def newest_time(self) -> float | None:
+            return 12.0
+
+        def shared_since(self, since: float) -> list[ChatMessage]:
+            private = ChatMessage(user="bia", data="p", type="private", to="cid", ts=11.0)
+            return [
+                m for m in (said("a", 10.0, 1), said("b", 12.0, 2), private) if (m.ts or 0) > since
+            ]
+
+    gate = AnswerGate(limit=10, window=60.0, capacity=8)
+    request = history_request("ana", "ananode", 0, 10.5, 50.0)
+    shared = history_to_share(request, Keeper(), gate, 0.0)
+    assert isinstance(shared, list) and [m.data for m in shared] == ["b"]
+    assert history_to_share(request, Keeper(), gate, 1.0) is None  # asked already
+    assert history_to_share(request, None, AnswerGate(10, 60.0, 8), 0.0) is None
+    bad = history_to_share(
+        ChatMessage(user="x", data="soon", type=request.type), Keeper(), gate, 0.0
+    )
+    assert isinstance(bad, DecodeError) and bad.code == "decode_bad_value"

@@ -15,7 +15,8 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from typing import Protocol
 
-from papo.protocol.history import CatchUp
+from papo.errors import DecodeError
+from papo.protocol.history import CatchUp, requested_since
 from papo.protocol.limits import Limits
 from papo.protocol.message import ChatMessage, MessageType
 from papo.transport.base import CaughtUp
@@ -133,4 +134,25 @@ class CatchUpWindow:
         self.close()
 
 
-__all__ = ["SHARED_TYPES", "AnswerGate", "CatchUpWindow", "CaughtUp", "HistoryKeeper"]
+def history_to_share(
+    request: ChatMessage, keeper: HistoryKeeper | None, gate: AnswerGate, now: float
+) -> list[ChatMessage] | DecodeError | None:
+    """What a member answers a ``history-request`` with: the kept public messages since
+    the time it asks; None when it does not answer (no history kept, leaving, or the gate
+    refuses the requester); a DecodeError for a malformed request (drop and count it)."""
+    since = requested_since(request)
+    if isinstance(since, DecodeError) or request.node is None:
+        return DecodeError("decode_bad_value", field="data")
+    if keeper is None or not gate.admit(request.node, now):
+        return None
+    return [m for m in keeper.shared_since(since) if m.type in SHARED_TYPES]
+
+
+__all__ = [
+    "SHARED_TYPES",
+    "AnswerGate",
+    "CatchUpWindow",
+    "CaughtUp",
+    "HistoryKeeper",
+    "history_to_share",
+]

@@ -46,7 +46,6 @@ from papo.protocol.history import (
     HISTORY_TYPE,
     history_answers,
     history_request,
-    requested_since,
 )
 from papo.protocol.limits import DEFAULT_LIMITS, Limits
 from papo.protocol.mesh import (
@@ -78,7 +77,13 @@ from papo.transport.base import (
     StatusChanged,
     TransportEvent,
 )
-from papo.transport.catch_up import SHARED_TYPES, AnswerGate, CatchUpWindow, CaughtUp, HistoryKeeper
+from papo.transport.catch_up import (
+    AnswerGate,
+    CatchUpWindow,
+    CaughtUp,
+    HistoryKeeper,
+    history_to_share,
+)
 from papo.transport.multicast_room import (
     CATCH_UP_ANSWERED_CAPACITY,
     CATCH_UP_MAX_ANSWERED,
@@ -878,15 +883,14 @@ class MeshTransport:
         self._catching_up.close_after(asyncio.get_running_loop(), self.catch_up_window)
 
     def _answer_history(self, request: ChatMessage, source: str) -> None:
-        since = requested_since(request)
-        if isinstance(since, DecodeError) or request.node is None:
-            self._drop(DecodeError("decode_bad_value", field="data"), source)
+        keeper = None if self._closed else self._keeper
+        stored = history_to_share(request, keeper, self._answer_gate, self._clock())
+        if isinstance(stored, DecodeError):
+            self._drop(stored, source)
             return
-        if self._keeper is None or self._closed:
+        if stored is None:
             return
-        if not self._answer_gate.admit(request.node, self._clock()):
-            return
-        stored = [m for m in self._keeper.shared_since(since) if m.type in SHARED_TYPES]
+        assert request.node is not None  # history_to_share refused a request without one
         room = self._limits.max_datagram_bytes - HISTORY_FRAME_SLACK
         answers = history_answers(
             stored,
